@@ -1,0 +1,264 @@
+"""Reliable and clinically significant change over a client's series of scores.
+
+Follows Jacobson & Truax (1991): RC = (x2 - x1) / S_diff with
+S_diff = sqrt(2) * SE and SE = s1 * sqrt(1 - r) (s1 the clinical SD, r the
+reliability); |RC| > 1.96 is reliable change. An instrument may instead publish a
+fixed reliable-change threshold in points (ORS 5, PHQ-9 6, GAD-7 4); change is
+then reliable when |x2 - x1| >= threshold. The clinical cut-off is
+c = (SD_clin * M_norm + SD_norm * M_clin) / (SD_norm + SD_clin) unless a
+published cut-off is given.
+
+Norms are a plain dict (from an instrument definition), every key optional::
+
+    {"clinical": {"mean": 19.6, "sd": 8.0}, "nonclinical": {"mean": 28.0, "sd": 6.0},
+     "reliability": 0.8, "reliable_change": 5, "clinical_cutoff": 25,
+     "improvement": "increase"}
+
+Comparisons against a boundary (threshold, 1.96, cut-off) treat values within
+1e-9 of it as lying on it, so that e.g. 23.3 - 18.3 counts as a change of 5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "RELIABLE_DETERIORATION",
+    "NO_RELIABLE_CHANGE",
+    "RELIABLE_IMPROVEMENT",
+    "RECOVERED",
+    "CATEGORIES",
+    "RCI_CRITICAL",
+    "reliable_change_threshold",
+    "reliable_change_index",
+    "clinical_cutoff",
+    "classify_change",
+    "series_change",
+    "drops",
+]
+
+RELIABLE_DETERIORATION = "reliable deterioration"
+NO_RELIABLE_CHANGE = "no reliable change"
+RELIABLE_IMPROVEMENT = "reliable improvement"
+RECOVERED = "recovered"
+CATEGORIES: tuple[str, ...] = (
+    RELIABLE_DETERIORATION,
+    NO_RELIABLE_CHANGE,
+    RELIABLE_IMPROVEMENT,
+    RECOVERED,
+)
+RCI_CRITICAL = 1.96
+_EPS = 1e-9
+
+Norms = Mapping[str, Any] | None
+
+
+def _number(value: Any, name: str) -> float | None:
+    """Return ``value`` as a finite float, None if absent, or raise ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"norms {name} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"norms {name} must be a number, got {value!r}") from exc
+    if not math.isfinite(number):
+        raise ValueError(f"norms {name} must be finite, got {value!r}")
+    return number
+
+
+def _population(norms: Norms, which: str) -> tuple[float | None, float | None]:
+    """Return (mean, sd) of the ``clinical`` or ``nonclinical`` population, if given."""
+    section = (norms or {}).get(which)
+    if section is None:
+        return None, None
+    if not isinstance(section, Mapping):
+        raise ValueError(f"norms {which} must be a mapping with 'mean' and 'sd'")
+    mean = _number(section.get("mean"), f"{which}.mean")
+    sd = _number(section.get("sd"), f"{which}.sd")
+    if sd is not None and sd <= 0:
+        raise ValueError(f"norms {which}.sd must be positive, got {sd}")
+    return mean, sd
+
+
+def _higher_is_better(norms: Norms) -> bool:
+    """Return True when an increase in score is improvement (the default)."""
+    direction = (norms or {}).get("improvement", "increase")
+    if direction not in ("increase", "decrease"):
+        raise ValueError(f"norms improvement must be 'increase' or 'decrease', got {direction!r}")
+    return direction == "increase"
+
+
+def _fixed_threshold(norms: Norms) -> float | None:
+    """Return the published reliable-change threshold in points, if any."""
+    threshold = _number((norms or {}).get("reliable_change"), "reliable_change")
+    if threshold is not None and threshold <= 0:
+        raise ValueError(f"norms reliable_change must be positive, got {threshold}")
+    return threshold
+
+
+def _s_diff(norms: Norms) -> float | None:
+    """Return S_diff = s1 * sqrt(2 * (1 - r)) from clinical SD and reliability, if known."""
+    _, sd = _population(norms, "clinical")
+    r = _number((norms or {}).get("reliability"), "reliability")
+    if sd is None or r is None:
+        return None
+    if not 0.0 <= r < 1.0:
+        raise ValueError(f"norms reliability must be in [0, 1), got {r}")
+    return sd * math.sqrt(2.0 * (1.0 - r))
+
+
+def _as_float_array(values: Any) -> np.ndarray:
+    """Return ``values`` as a float ndarray, pandas missing values becoming NaN."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(values, dtype=np.float64)
+
+
+def reliable_change_threshold(norms: Norms) -> float | None:
+    """Points of change needed for reliable change: fixed threshold, else 1.96 * S_diff."""
+    fixed = _fixed_threshold(norms)
+    if fixed is not None:
+        return fixed
+    s_diff = _s_diff(norms)
+    return None if s_diff is None else RCI_CRITICAL * s_diff
+
+
+def reliable_change_index(x1: Any, x2: Any, norms: Norms) -> np.ndarray:
+    """Jacobson-Truax RC = (x2 - x1) / S_diff per element (NaN where either is NaN).
+
+    S_diff comes from the clinical SD and reliability when both are given. When
+    only a fixed threshold (``reliable_change``) is known, S_diff is taken as
+    threshold / 1.96, so that |RC| > 1.96 agrees with |x2 - x1| > threshold (a
+    change of exactly the threshold gives |RC| = 1.96; ``classify_change`` counts
+    it as reliable because the fixed-threshold rule is inclusive). Raises
+    ValueError when neither is available.
+    """
+    s_diff = _s_diff(norms)
+    if s_diff is None:
+        fixed = _fixed_threshold(norms)
+        if fixed is None:
+            raise ValueError(
+                "cannot compute a reliable change index: norms need clinical.sd and "
+                "reliability, or a fixed reliable_change threshold"
+            )
+        s_diff = fixed / RCI_CRITICAL
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return (_as_float_array(x2) - _as_float_array(x1)) / s_diff
+
+
+def clinical_cutoff(norms: Norms) -> float | None:
+    """Clinical cut-off c: the published one, else Jacobson-Truax c from both populations."""
+    published = _number((norms or {}).get("clinical_cutoff"), "clinical_cutoff")
+    if published is not None:
+        return published
+    m_clin, sd_clin = _population(norms, "clinical")
+    m_norm, sd_norm = _population(norms, "nonclinical")
+    if None in (m_clin, sd_clin, m_norm, sd_norm):
+        return None
+    return (sd_clin * m_norm + sd_norm * m_clin) / (sd_norm + sd_clin)
+
+
+def classify_change(baseline: Any, current: Any, norms: Norms) -> np.ndarray:
+    """Change category per element (one of CATEGORIES), None where either value is NaN.
+
+    Reliable change uses the fixed threshold when given (|diff| >= threshold),
+    else the RCI (|RC| > 1.96). "recovered" means reliable improvement with the
+    baseline on the dysfunctional side of c and the current score strictly
+    beyond c in the better direction; without a cut-off nobody is "recovered".
+    Inputs broadcast against each other; scalars give a 0-d array.
+    """
+    higher_better = _higher_is_better(norms)
+    base, curr = np.broadcast_arrays(_as_float_array(baseline), _as_float_array(current))
+    valid = np.isfinite(base) & np.isfinite(curr)
+    fixed = _fixed_threshold(norms)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = curr - base
+        if fixed is not None:
+            reliable = np.abs(diff) >= fixed - _EPS
+        else:
+            rc = reliable_change_index(base, curr, norms)
+            reliable = np.abs(rc) > RCI_CRITICAL + _EPS
+        better = diff if higher_better else -diff
+        improved = valid & reliable & (better > 0)
+        deteriorated = valid & reliable & (better < 0)
+        recovered = np.zeros(base.shape, dtype=bool)
+        cut = clinical_cutoff(norms)
+        if cut is not None:
+            sign = 1.0 if higher_better else -1.0
+            functional_base = sign * (base - cut) > _EPS
+            functional_curr = sign * (curr - cut) > _EPS
+            recovered = improved & ~functional_base & functional_curr
+    out = np.full(base.shape, NO_RELIABLE_CHANGE, dtype=object)
+    out[deteriorated] = RELIABLE_DETERIORATION
+    out[improved] = RELIABLE_IMPROVEMENT
+    out[recovered] = RECOVERED
+    out[~valid] = None
+    return out
+
+
+def _ordered(frame: pd.DataFrame, client: str, order: str, score: str) -> pd.DataFrame:
+    """Return client/order/score columns with a positional index, stably sorted by order."""
+    for name in (client, order, score):
+        if name not in frame.columns:
+            raise KeyError(f"column {name!r} not in frame")
+    work = pd.DataFrame(
+        {
+            "client": frame[client].to_numpy(),
+            "order": frame[order].to_numpy(),
+            "score": _as_float_array(frame[score]),
+        }
+    )
+    return work.sort_values("order", kind="mergesort")
+
+
+def series_change(
+    frame: pd.DataFrame, *, client: str, order: str, score: str, norms: Norms
+) -> pd.DataFrame:
+    """Per-client baseline, latest, n, change, rci and category over a series of scores.
+
+    Rows are ordered by ``order`` (stably); baseline is the first non-missing score
+    and latest the last, n counts non-missing scores. With fewer than 2 scores
+    change and rci are NaN and category is None. When the norms give no way to
+    judge reliable change, rci is NaN and category None instead of raising.
+    The result is indexed by client (sorted); rows with a missing client are dropped.
+    """
+    work = _ordered(frame, client, order, score)
+    grouped = work.groupby("client", sort=True)["score"]
+    out = pd.DataFrame(
+        {"baseline": grouped.first(), "latest": grouped.last(), "n": grouped.count()}
+    )
+    out.index.name = client
+    out["n"] = out["n"].astype(np.int64)
+    base = out["baseline"].to_numpy(dtype=np.float64)
+    latest = np.where(out["n"].to_numpy() >= 2, out["latest"].to_numpy(dtype=np.float64), np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out["change"] = latest - base
+    _higher_is_better(norms)  # validate direction even when change cannot be judged
+    if reliable_change_threshold(norms) is None:
+        out["rci"] = np.nan
+        category = np.full(len(out), None, dtype=object)
+    else:
+        out["rci"] = reliable_change_index(base, latest, norms)
+        category = classify_change(base, latest, norms)
+    out["category"] = pd.Series(category, index=out.index, dtype=object)
+    return out
+
+
+def drops(frame: pd.DataFrame, *, client: str, order: str, score: str) -> pd.Series:
+    """Per row, previous - current score within the client's series (NaN if undefined).
+
+    Rows are ordered by ``order`` within each client; the first row of a client,
+    rows next to a missing score and rows with a missing client get NaN. The
+    result follows the frame's original index and order.
+    """
+    work = _ordered(frame, client, order, score)
+    previous = work.groupby("client", sort=False)["score"].shift(1)
+    fall = (previous - work["score"]).sort_index()
+    return pd.Series(fall.to_numpy(dtype=np.float64), index=frame.index, name="drop")

@@ -1,0 +1,137 @@
+"""Built-in alert rule types: item, score, cutoff, drop (rupture) and reliable-change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alliance_kit import change, jsonschemas
+from alliance_kit.hookspecs import hookimpl
+from alliance_kit.rules import compare
+from alliance_kit.types import AlertInputs, AlertType, LocalProblem
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return jsonschemas.bundled()[f"{jsonschemas.BASE}alert-{name}.schema.json"]
+
+
+def _score_spec(definition: Mapping[str, Any], score_id: str) -> Mapping[str, Any]:
+    return next(s for s in definition.get("scores", []) if s["id"] == score_id)
+
+
+class ItemAlert(AlertType):
+    """Fires when an item's answer compares with a value (PHQ-9 item 9 >= 1)."""
+
+    name = "item"
+    schema = _schema("item")
+
+    def item_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        return [alert["item"]]
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        values = pd.to_numeric(inputs.answers[alert["item"]], errors="coerce").to_numpy(float)
+        return compare(values, alert["op"], alert["value"]), values
+
+    def problems(self, alert, definition) -> list[LocalProblem]:
+        item = next(i for i in definition["items"] if i["id"] == alert["item"])
+        if definition["scales"][item["scale"]]["type"] == "text":
+            return [(".item", f"item {alert['item']!r} is free text: an item alert needs a number")]
+        return []
+
+
+class ScoreAlert(AlertType):
+    """Fires when a score compares with a value."""
+
+    name = "score"
+    schema = _schema("score")
+
+    def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        return [alert["score"]]
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        values = inputs.scores[alert["score"]].to_numpy(float)
+        return compare(values, alert["op"], alert["value"]), values
+
+
+class CutoffAlert(AlertType):
+    """Fires when a score's declared cut-off flag is raised (so the cut-off lives in one place)."""
+
+    name = "cutoff"
+    schema = _schema("cutoff")
+
+    def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        return [alert["score"]]
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        flag = inputs.flags[f"{alert['score']}_{alert['cutoff']}"]
+        fires = flag.fillna(False).to_numpy(bool)
+        return fires, inputs.scores[alert["score"]].to_numpy(float)
+
+    def problems(self, alert, definition) -> list[LocalProblem]:
+        cutoffs = [c["id"] for c in _score_spec(definition, alert["score"]).get("cutoffs", [])]
+        if alert["cutoff"] not in cutoffs:
+            declared = ", ".join(cutoffs) or "none"
+            return [(".cutoff", f"score {alert['score']!r} has no cut-off {alert['cutoff']!r} "
+                     f"(declared: {declared}): declare it under the score's 'cutoffs'")]
+        return []
+
+
+class DropAlert(AlertType):
+    """Fires when a score fell by at least ``at_least`` since the client's previous session."""
+
+    name = "drop"
+    schema = _schema("drop")
+    needs_series = True
+
+    def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        return [alert["score"]]
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        frame = pd.DataFrame({"client": inputs.client, "order": inputs.order,
+                              "score": inputs.scores[alert["score"]].to_numpy(float)})
+        fell = change.drops(frame, client="client", order="order", score="score").to_numpy(float)
+        return compare(fell, ">=", alert["at_least"]), fell
+
+
+class ReliableChangeAlert(AlertType):
+    """Fires on reliable deterioration (or improvement) since the client's first session."""
+
+    name = "reliable-change"
+    schema = _schema("reliable-change")
+    needs_series = True
+
+    def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        return [alert["score"]]
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        norms = inputs.instrument.score(alert["score"]).norms
+        current = inputs.scores[alert["score"]].to_numpy(float)
+        frame = pd.DataFrame({"client": inputs.client, "order": inputs.order, "score": current})
+        baseline = (frame.sort_values(["client", "order"], kind="stable")
+                    .groupby("client", sort=False)["score"].transform("first")
+                    .reindex(frame.index).to_numpy(float))
+        categories = change.classify_change(baseline, current, norms)
+        wanted = ({change.RELIABLE_DETERIORATION}
+                  if alert.get("outcome", "deterioration") == "deterioration"
+                  else {change.RELIABLE_IMPROVEMENT, change.RECOVERED})
+        fires = np.isin(categories.astype(object), list(wanted))
+        return fires, current - baseline
+
+    def problems(self, alert, definition) -> list[LocalProblem]:
+        norms = _score_spec(definition, alert["score"]).get("norms", {})
+        found = []
+        if change.reliable_change_threshold(norms) is None:
+            found.append((".score", f"score {alert['score']!r} has no 'reliable_change' threshold "
+                          "and no clinical sd with a reliability in its norms: add one"))
+        if "improvement" not in norms:
+            found.append((".score", f"score {alert['score']!r} does not say which direction is "
+                          "better: add \"improvement\": \"increase\" or \"decrease\" to its norms"))
+        return found
+
+
+@hookimpl
+def register_alert_types():
+    return [ItemAlert(), ScoreAlert(), CutoffAlert(), DropAlert(), ReliableChangeAlert()]

@@ -1,0 +1,31 @@
+"""Built-in table writers: CSV, XLSX and Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from alliance_kit.hookspecs import hookimpl
+from alliance_kit.types import Exporter
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_excel(path, index=False, engine="openpyxl")
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
+
+
+@hookimpl
+def register_exporters():
+    return [
+        Exporter("csv", (".csv",), write_csv, "comma-separated values, UTF-8"),
+        Exporter("xlsx", (".xlsx",), write_xlsx, "Excel workbook"),
+        Exporter("parquet", (".parquet",), write_parquet, "Apache Parquet"),
+    ]

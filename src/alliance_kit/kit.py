@@ -1,0 +1,138 @@
+"""The kit: everything the plugins registered, built once and then only read.
+
+``build_kit()`` loads the plugins, collects their types, instruments and exporters, and
+checks every definition. Nothing here is per user, so the app may share one kit across
+sessions (``st.cache_resource``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from alliance_kit.definitions import Instrument, Problem, try_load_definition
+from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
+from alliance_kit.scoring import ScoreResult, score
+from alliance_kit.types import Exporter, Page, Types
+
+
+@dataclass
+class Kit:
+    """The registry: instruments, types, exporters and plugins, and every problem found."""
+
+    plugins: Plugins
+    types: Types
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    exporters: list[Exporter] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        """The instrument with this id; a KeyError lists the known ids."""
+        try:
+            return self.instruments[instrument_id]
+        except KeyError:
+            known = ", ".join(sorted(self.instruments)) or "none"
+            raise KeyError(f"unknown instrument {instrument_id!r} (known: {known})") from None
+
+    def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any]) -> ScoreResult:
+        """Score responses to one instrument: see :func:`alliance_kit.score`."""
+        return score(self.instrument(instrument_id), data)
+
+    def exporter_for(self, path: Path) -> Exporter:
+        """The writer for a file's suffix; ValueError lists the suffixes there are."""
+        suffix = path.suffix.lower()
+        for exporter in reversed(self.exporters):
+            if suffix in exporter.suffixes:
+                return exporter
+        known = ", ".join(sorted({s for e in self.exporters for s in e.suffixes}))
+        raise ValueError(f"{path}: no writer for {suffix or 'files without a suffix'!r} "
+                         f"(known: {known})")
+
+    def pages(self) -> list[Page]:
+        """App pages from every plugin, in registration order."""
+        return [page for _, pages in self.plugins.call("register_pages", kit=self)
+                for page in pages]
+
+    @property
+    def plugin_info(self) -> list[PluginInfo]:
+        return self.plugins.info
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def build_kit(
+    plugins_dir: Path | None = None,
+    disabled: Iterable[str] | None = None,
+    *,
+    entry_points: bool = True,
+    extra: Iterable[object] = (),
+) -> Kit:
+    """Load every plugin and definition; bad ones become problems, the rest still load."""
+    plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, extra=extra)
+    kit = Kit(plugins=plugins, types=_collect_types(plugins))
+    for _, exporters in plugins.call("register_exporters"):
+        kit.exporters.extend(exporters)
+    origin: dict[str, str] = {}
+    for info, entries in plugins.call("register_instruments"):
+        for source, definition in _expand(entries, ".json"):
+            instrument, problems = try_load_definition(definition, kit.types, source)
+            kit.problems.extend(problems)
+            if instrument is None:
+                continue
+            if instrument.id in kit.instruments:
+                kit.problems.append(Problem(source, "$.id", f"instrument {instrument.id!r} is "
+                                            f"also defined by {origin[instrument.id]}: this one "
+                                            f"(from {info.name}) replaces it", "warning"))
+            kit.instruments[instrument.id] = instrument
+            origin[instrument.id] = source
+    kit.problems[:0] = plugins.problems
+    return kit
+
+
+def _collect_types(plugins: Plugins) -> Types:
+    types = Types()
+    for hook, registry in (("register_scale_types", types.scale_types),
+                           ("register_scorers", types.scorers),
+                           ("register_alert_types", types.alert_types)):
+        for info, entries in plugins.call(hook):
+            for entry in entries:
+                if entry.name in registry and not info.builtin:
+                    plugins.problems.append(Problem(f"plugin {info.name}", "$", f"{hook}: "
+                                                    f"{entry.name!r} replaces the built-in one",
+                                                    "warning"))
+                registry[entry.name] = entry
+    return types
+
+
+def _expand(entries: Iterable[Any], suffix: str) -> list[tuple[str, Any]]:
+    """(source label, path or dict) for each entry; folders expand to their files, sorted."""
+    found: list[tuple[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            found.append((f"<{entry.get('id', 'definition')}>", entry))
+            continue
+        path = Path(entry)
+        paths = sorted(path.glob(f"*{suffix}")) if path.is_dir() else [path]
+        found.extend((_label(p), p) for p in paths)
+    return found
+
+
+def _label(path: Path) -> str:
+    """A path as people should read it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@functools.cache
+def default_types() -> Types:
+    """The built-in types only, for loading a definition without building a kit."""
+    return _collect_types(load_plugins(disabled=(), entry_points=False, local=False))

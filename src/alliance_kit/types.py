@@ -1,0 +1,227 @@
+"""The extension types that plugins register: scale types, scorers, alert types, exporters, pages.
+
+Each is a small base class with a ``name`` (the word used in definitions) and a JSON
+``schema`` for the fields that type adds. Subclass one, implement its abstract methods,
+and return an instance from the matching ``register_*`` hook.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alliance_kit.definitions import Instrument
+
+#: A problem found in one part of a definition: (JSON path below that part, message).
+LocalProblem = tuple[str, str]
+
+
+class ScaleType:
+    """A kind of response scale: what an answer may be, and the schema of the scale's fields."""
+
+    name: ClassVar[str]
+    schema: ClassVar[dict[str, Any]]
+    #: False for answers that are never numbers and never scored (free text).
+    numeric: ClassVar[bool] = True
+
+    def allowed_values(self, scale: Mapping[str, Any]) -> np.ndarray | None:
+        """The finite set of allowed values, or None when any value in the bounds is allowed."""
+        return None
+
+    def bounds(self, scale: Mapping[str, Any]) -> tuple[float, float]:
+        """Smallest and largest possible answer (must for numeric types)."""
+        values = self.allowed_values(scale)
+        if values is None:
+            raise TypeError(f"{type(self).__name__} has no fixed values: it must define bounds()")
+        return float(values.min()), float(values.max())
+
+    def step(self, scale: Mapping[str, Any]) -> float:
+        """The spacing of possible answers: 1 for whole numbers, 0 for a continuum."""
+        values = self.allowed_values(scale)
+        if values is not None and np.all(values == np.round(values)):
+            return 1.0
+        return 0.0
+
+    def invalid(self, scale: Mapping[str, Any], values: np.ndarray) -> np.ndarray:
+        """A boolean mask of answers that are not allowed; missing answers (NaN) are allowed."""
+        present = ~np.isnan(values)
+        allowed = self.allowed_values(scale)
+        if allowed is not None:
+            return present & ~np.isin(values, allowed)
+        low, high = self.bounds(scale)
+        return present & ((values < low) | (values > high))
+
+    def describe(self, scale: Mapping[str, Any]) -> str:
+        """The allowed answers in words, for error messages."""
+        allowed = self.allowed_values(scale)
+        if allowed is not None:
+            return "one of " + ", ".join(_number(v) for v in allowed)
+        low, high = self.bounds(scale)
+        return f"a number from {_number(low)} to {_number(high)}"
+
+    def answer_schema(self, scale: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON Schema for one answer on this scale."""
+        allowed = self.allowed_values(scale)
+        if allowed is not None:
+            return {"enum": [_json_number(v) for v in allowed]}
+        low, high = self.bounds(scale)
+        return {"type": "number", "minimum": _json_number(low), "maximum": _json_number(high)}
+
+    def problems(self, scale: Mapping[str, Any]) -> list[LocalProblem]:
+        """Problems the JSON schema cannot see (e.g. min greater than max)."""
+        return []
+
+
+@dataclass
+class Computed:
+    """A score over all responses: values (NaN where missing) and why each missing one is."""
+
+    values: np.ndarray
+    #: Index into ``messages`` per row, -1 where the score was computed.
+    reason_codes: np.ndarray
+    messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def complete(cls, values: np.ndarray) -> Computed:
+        return cls(values, np.full(values.shape[0], -1, dtype=np.int32), [])
+
+
+@dataclass
+class ScoringInputs:
+    """What a scorer sees: item values after keying and skip rules, and scores computed so far."""
+
+    items: Mapping[str, np.ndarray]
+    scores: Mapping[str, np.ndarray]
+    n_rows: int
+
+
+@dataclass
+class Bounds:
+    """What a scorer sees when asked for its range: item and score bounds and steps."""
+
+    items: Mapping[str, tuple[float, float]]
+    item_steps: Mapping[str, float]
+    scores: Mapping[str, tuple[float, float]]
+    score_steps: Mapping[str, float]
+
+
+class Scorer(ABC):
+    """A score method: how a score is computed from items or other scores."""
+
+    name: ClassVar[str]
+    schema: ClassVar[dict[str, Any]]
+
+    def item_inputs(self, score: Mapping[str, Any]) -> list[str]:
+        """Ids of the items the score is built from."""
+        return []
+
+    def score_inputs(self, score: Mapping[str, Any]) -> list[str]:
+        """Ids of the other scores the score is built from."""
+        return []
+
+    @abstractmethod
+    def compute(self, score: Mapping[str, Any], inputs: ScoringInputs) -> Computed:
+        """The score for every response at once (vectorized, no loop over rows)."""
+
+    @abstractmethod
+    def bounds(self, score: Mapping[str, Any], bounds: Bounds) -> tuple[float, float]:
+        """The smallest and largest possible score."""
+
+    def step(self, score: Mapping[str, Any], bounds: Bounds) -> float:
+        """The spacing of possible scores: 1 for whole numbers, 0 for a continuum."""
+        return 0.0
+
+    def problems(
+        self, score: Mapping[str, Any], definition: Mapping[str, Any]
+    ) -> list[LocalProblem]:
+        """Problems the JSON schema cannot see (e.g. weights for items not in the score)."""
+        return []
+
+
+@dataclass
+class AlertInputs:
+    """What an alert rule sees: answers, scores and flags of every response, and the series."""
+
+    instrument: Instrument
+    answers: pd.DataFrame
+    scores: pd.DataFrame
+    flags: pd.DataFrame
+    #: Per-row client id and order within the client's series, or None for single responses.
+    client: np.ndarray | None = None
+    order: np.ndarray | None = None
+
+
+class AlertType(ABC):
+    """An alert rule type: when it fires for a response."""
+
+    name: ClassVar[str]
+    schema: ClassVar[dict[str, Any]]
+    #: True when the rule compares a response with the client's earlier ones.
+    needs_series: ClassVar[bool] = False
+
+    def item_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        """Ids of the items the rule reads."""
+        return []
+
+    def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
+        """Ids of the scores the rule reads."""
+        return []
+
+    @abstractmethod
+    def evaluate(
+        self, alert: Mapping[str, Any], inputs: AlertInputs
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(fires, value) per response: a boolean mask, and the value that made it fire."""
+
+    def problems(
+        self, alert: Mapping[str, Any], definition: Mapping[str, Any]
+    ) -> list[LocalProblem]:
+        """Problems the JSON schema cannot see (e.g. a drop rule on a score without norms)."""
+        return []
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """Writes a table to a file of one or more suffixes."""
+
+    name: str
+    suffixes: Sequence[str]
+    write: Callable[[pd.DataFrame, Path], None]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """An app page: a title, a function that draws it, and where it sits in the navigation."""
+
+    title: str
+    render: Callable[..., None]
+    url_path: str
+    icon: str | None = None
+    section: str = "Instruments"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _json_number(value: float) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+@dataclass
+class Types:
+    """The registered scale types, scorers and alert types, by name."""
+
+    scale_types: dict[str, ScaleType] = field(default_factory=dict)
+    scorers: dict[str, Scorer] = field(default_factory=dict)
+    alert_types: dict[str, AlertType] = field(default_factory=dict)
