@@ -23,23 +23,29 @@ def _score_spec(definition: Mapping[str, Any], score_id: str) -> Mapping[str, An
 
 
 class ItemAlert(AlertType):
-    """Fires when an item's answer compares with a value (PHQ-9 item 9 >= 1)."""
+    """Fires when an item's answer compares with a value (PHQ-9 item 9 >= 1).
+
+    With ``items``, fires when any of them does; its value is how many did.
+    """
 
     name = "item"
     schema = _schema("item")
 
     def item_inputs(self, alert: Mapping[str, Any]) -> list[str]:
-        return [alert["item"]]
+        return [alert["item"]] if "item" in alert else list(alert["items"])
 
     def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
-        values = pd.to_numeric(inputs.answers[alert["item"]], errors="coerce").to_numpy(float)
-        return compare(values, alert["op"], alert["value"]), values
+        hits = [compare(inputs.items[item], alert["op"], alert["value"])
+                for item in self.item_inputs(alert)]
+        if "item" in alert:
+            return hits[0], inputs.items[alert["item"]]
+        count = np.sum(hits, axis=0)
+        return count > 0, count.astype(float)
 
     def problems(self, alert, definition) -> list[LocalProblem]:
-        item = next(i for i in definition["items"] if i["id"] == alert["item"])
-        if definition["scales"][item["scale"]]["type"] == "text":
-            return [(".item", f"item {alert['item']!r} is free text: an item alert needs a number")]
-        return []
+        scales = {i["id"]: definition["scales"][i["scale"]]["type"] for i in definition["items"]}
+        return [(".item", f"item {item!r} is free text: an item alert needs a number")
+                for item in self.item_inputs(alert) if scales.get(item) == "text"]
 
 
 class ScoreAlert(AlertType):
@@ -93,7 +99,8 @@ class DropAlert(AlertType):
         frame = pd.DataFrame({"client": inputs.client, "order": inputs.order,
                               "score": inputs.scores[alert["score"]].to_numpy(float)})
         fell = change.drops(frame, client="client", order="order", score="score").to_numpy(float)
-        return compare(fell, ">=", alert["at_least"]), fell
+        # The tolerance keeps 30.3 -> 29.3 (a float difference of 0.99999...) a drop of 1.
+        return compare(fell, ">=", alert["at_least"] - 1e-9), fell
 
 
 class ReliableChangeAlert(AlertType):

@@ -26,16 +26,22 @@ class _ItemScorer(Scorer):
         given = score.get("weights", {})
         return np.array([float(given.get(item, 1.0)) for item in score["items"]])
 
-    def _matrix(self, score, inputs: ScoringInputs) -> tuple[np.ndarray, np.ndarray]:
-        values = np.column_stack([inputs.items[item] for item in score["items"]])
-        return values, ~np.isnan(values)
+    def _columns(self, score, inputs: ScoringInputs):
+        """Per item: the values with missing as 0, and the missing mask (column by column,
+        which is faster than a row-wise matrix for the few items a score has)."""
+        values = [inputs.items[item] for item in score["items"]]
+        missing = [np.isnan(v) for v in values]
+        filled = [np.where(m, 0.0, v) for v, m in zip(values, missing, strict=True)]
+        n_missing = np.zeros(inputs.n_rows, dtype=np.int32)
+        for m in missing:
+            n_missing += m
+        return filled, missing, n_missing
 
-    def _too_many_missing(self, score, answered: np.ndarray, values: np.ndarray) -> Computed:
-        k = answered.shape[1]
+    def _too_many_missing(self, score, n_missing: np.ndarray, values: np.ndarray) -> Computed:
+        k = len(score["items"])
         allowed = int(score.get("max_missing", 0))
-        missing = k - answered.sum(axis=1)
-        too_many = missing > allowed
-        codes = np.where(too_many, missing - allowed - 1, -1).astype(np.int32)
+        too_many = n_missing > allowed
+        codes = np.where(too_many, n_missing - allowed - 1, -1).astype(np.int32)
         messages = [f"{m} of {k} items missing (at most {allowed} allowed)"
                     for m in range(allowed + 1, k + 1)]
         return Computed(np.where(too_many, np.nan, values), codes, messages)
@@ -68,16 +74,16 @@ class SumScorer(_ItemScorer):
     schema = _schema("sum")
 
     def compute(self, score: Mapping[str, Any], inputs: ScoringInputs) -> Computed:
-        values, answered = self._matrix(score, inputs)
+        filled, missing, n_missing = self._columns(score, inputs)
         weights = self.weights(score)
-        filled = np.where(answered, values, 0.0)
-        n_answered = answered.sum(axis=1)
-        total = filled @ weights
+        total = sum(w * v for w, v in zip(weights, filled, strict=True))
         if score.get("max_missing", 0):
+            # Each missing item takes the mean of the answered ones (PHQ-9's rule).
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = filled.sum(axis=1) / n_answered
-            total = total + ((~answered) @ weights) * mean
-        return self._too_many_missing(score, answered, total)
+                mean = sum(filled) / (len(filled) - n_missing)
+            missing_weight = sum(w * m for w, m in zip(weights, missing, strict=True))
+            total = total + missing_weight * mean
+        return self._too_many_missing(score, n_missing, total)
 
     def bounds(self, score: Mapping[str, Any], bounds: Bounds) -> tuple[float, float]:
         low, high = self._item_bounds(score, bounds)
@@ -100,11 +106,13 @@ class MeanScorer(_ItemScorer):
     schema = _schema("mean")
 
     def compute(self, score: Mapping[str, Any], inputs: ScoringInputs) -> Computed:
-        values, answered = self._matrix(score, inputs)
+        filled, missing, n_missing = self._columns(score, inputs)
         weights = self.weights(score)
+        weighted = sum(w * v for w, v in zip(weights, filled, strict=True))
+        answered_weight = sum(w * ~m for w, m in zip(weights, missing, strict=True))
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (np.where(answered, values, 0.0) @ weights) / (answered @ weights)
-        return self._too_many_missing(score, answered, mean)
+            mean = weighted / answered_weight
+        return self._too_many_missing(score, n_missing, mean)
 
     def bounds(self, score: Mapping[str, Any], bounds: Bounds) -> tuple[float, float]:
         low = min(bounds.items[item][0] for item in score["items"])

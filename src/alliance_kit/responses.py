@@ -173,7 +173,8 @@ def read_answers(
             values[item.id] = text
             continue
         numbers, not_numbers = _numbers(column)
-        total += _describe(errors, item, not_numbers, column.to_numpy(object), "not a number")
+        if not_numbers.any():
+            total += _describe(errors, item, not_numbers, column.to_numpy(object), "not a number")
         bad = item.scale_type.invalid(item.scale, numbers)
         total += _describe(errors, item, bad, numbers, "not allowed")
         values[item.id] = numbers
@@ -184,6 +185,8 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A column as floats, and a mask of non-blank entries that are not numbers."""
     if pd.api.types.is_bool_dtype(column):
         column = column.astype(float)
+    if column.dtype == np.float64:
+        return column.to_numpy(), np.zeros(len(column), dtype=bool)
     if pd.api.types.is_numeric_dtype(column):
         return column.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(column), dtype=bool)
     text = column.astype("string").str.strip()

@@ -41,6 +41,21 @@ class ScoreResult:
     flags: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     _computed: dict[str, Computed] = field(default_factory=dict, repr=False)
+    _items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _answers: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def item_values(self) -> Mapping[str, np.ndarray]:
+        """Numeric answers by item id as given, after skip rules (not reverse-keyed)."""
+        return self._answers
+
+    def answers(self) -> pd.DataFrame:
+        """:attr:`item_values` as a table indexed like the input."""
+        return pd.DataFrame(self._answers, index=self.scores.index)
+
+    def keyed_items(self) -> pd.DataFrame:
+        """Numeric item values as scored: skip rules applied and reverse items reversed."""
+        return pd.DataFrame(self._items, index=self.scores.index)
 
     def reasons(self) -> pd.DataFrame:
         """Why each missing score is missing (None where the score was computed)."""
@@ -132,6 +147,8 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
         ),
         warnings=warnings,
         _computed={s.id: computed[s.id] for s in instrument.scores},
+        _items=items,
+        _answers={k: v for k, v in raw_items.items() if v.dtype != object},
     )
 
 

@@ -151,7 +151,8 @@ class AlertInputs:
     """What an alert rule sees: answers, scores and flags of every response, and the series."""
 
     instrument: Instrument
-    answers: pd.DataFrame
+    #: Numeric answers by item id as given (skip rules applied, not reverse-keyed).
+    items: Mapping[str, np.ndarray]
     scores: pd.DataFrame
     flags: pd.DataFrame
     #: Per-row client id and order within the client's series, or None for single responses.

@@ -1,0 +1,159 @@
+"""Text helpers for pages: show definition text inert, and put definition parts into words.
+
+Definitions come from plugins and files a clinic installs, so their text is untrusted:
+anything passed to a Markdown-rendering element (st.markdown, st.title, st.caption, labels)
+goes through :func:`plain` first. Tables go to st.dataframe, which never renders Markdown.
+(st.table does render Markdown in its cells, so it is not used for definition text.)
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from alliance_kit import rules
+
+#: Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all
+#: of them (not only * _ [ ] ...) also neutralises Streamlit's directives (:red[..], $..$).
+_ESCAPES = str.maketrans({char: "\\" + char for char in string.punctuation})
+
+OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+
+def plain(text: object) -> str:
+    """Text as Markdown that renders exactly as written: every punctuation mark escaped."""
+    return str(text).translate(_ESCAPES)
+
+
+def number(value: Any) -> str:
+    """A number without a needless '.0'; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:g}"
+
+
+def joined(values: Iterable[Any], sep: str = ", ") -> str:
+    return sep.join(number(v) for v in values)
+
+
+def text_in(texts: Mapping[str, str] | None, language: str) -> str:
+    """Text in ``language``, else English, else the first there is ('' when none)."""
+    if not texts:
+        return ""
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()))
+
+
+def scale_words(scale_type: Any, scale: Mapping[str, Any], language: str = "en") -> str:
+    """A scale's type and allowed answers: 'options: 0 Not at all · 1 Several days · ...'."""
+    kind = scale.get("type", "?")
+    options = scale.get("options")
+    if kind == "options" and options and any(o.get("label") for o in options):
+        parts = [f"{number(o['value'])} {text_in(o.get('label'), language)}".strip()
+                 for o in options]
+        return "options: " + " · ".join(parts)
+    try:
+        allowed = scale_type.describe(scale)
+    except Exception:  # a plugin's describe() must not break the page
+        allowed = "see the definition"
+    words = f"{kind}: {allowed}"
+    anchors = scale.get("anchors")
+    if isinstance(anchors, Mapping) and anchors:
+        ends = [text_in(anchors.get(end), language) for end in ("min", "max")]
+        words += f" ({ends[0]} … {ends[1]})"
+    return words
+
+
+def asked_when(ask_if: Mapping[str, Any] | None, when_not_asked: float | None) -> str:
+    if not ask_if:
+        return "always"
+    words = "when " + rules.describe(ask_if)
+    if when_not_asked is not None:
+        words += f"; scored {number(when_not_asked)} when not asked"
+    return words
+
+
+def threshold(op: str, value: Any) -> str:
+    """'≥ 10', or for a cut-off that depends on an attribute '≥ 4 (sex male), 3 (female) ...'."""
+    symbol = OP_SYMBOLS.get(op, op)
+    if isinstance(value, Mapping):
+        by = ", ".join(f"{number(v)} ({name})" for name, v in value.get("values", {}).items())
+        words = f"{symbol} by {value.get('attribute', '?')}: {by}"
+        if "otherwise" in value:
+            words += f"; otherwise {number(value['otherwise'])}"
+        return words
+    return f"{symbol} {number(value)}"
+
+
+def bands_words(bands: Iterable[Mapping[str, Any]], language: str = "en") -> str:
+    return ", ".join(f"{number(b['min'])}–{number(b['max'])} "
+                     f"{text_in(b.get('label'), language) or b['id']}" for b in bands)
+
+
+def cutoff_words(cutoff: Mapping[str, Any], language: str = "en") -> str:
+    label = text_in(cutoff.get("label"), language) or cutoff["id"]
+    words = f"{threshold(cutoff['op'], cutoff['value'])} {label}"
+    if cutoff.get("note"):
+        words += f" (note: {cutoff['note']})"
+    return words
+
+
+_NORM_WORDS = {
+    "reliable_change": "reliable change",
+    "clinical_cutoff": "clinical cut-off",
+    "reliability": "reliability",
+}
+
+
+def norms_words(norms: Mapping[str, Any]) -> str:
+    """Norms in one line: 'reliable change 6; clinical cut-off 10; lower is better; source: ...'."""
+    parts = []
+    for key, value in norms.items():
+        if key == "improvement":
+            parts.append("higher is better" if value == "increase" else "lower is better"
+                         if value == "decrease" else f"improvement: {value}")
+        elif isinstance(value, Mapping):
+            inner = ", ".join(f"{k} {number(v)}" for k, v in value.items())
+            parts.append(f"{key.replace('_', ' ')}: {inner}")
+        else:
+            parts.append(f"{_NORM_WORDS.get(key, key.replace('_', ' '))}: {number(value)}")
+    return "; ".join(parts)
+
+
+def built_from(items: Iterable[str], scores: Iterable[str]) -> str:
+    parts = []
+    if items := list(items):
+        parts.append(("item " if len(items) == 1 else "items ") + ", ".join(items))
+    if scores := list(scores):
+        parts.append(("score " if len(scores) == 1 else "scores ") + ", ".join(scores))
+    return "; ".join(parts)
+
+
+_RULE_KEYS_SHOWN_ELSEWHERE = {"id", "type", "severity", "message", "note"}
+
+
+def alert_rule_words(spec: Mapping[str, Any], cutoffs: Mapping[str, Mapping[str, Any]],
+                     language: str = "en") -> str:
+    """An alert rule in words; ``cutoffs`` are the instrument's cut-offs by (score, id)."""
+    kind = spec.get("type")
+    score = spec.get("score")
+    try:
+        if kind in ("item", "score"):
+            return "when " + rules.describe({kind: spec[kind], "op": spec["op"],
+                                             "value": spec["value"]})
+        if kind == "cutoff":
+            cutoff = cutoffs.get((score, spec["cutoff"]))
+            words = f"when score {score!r} meets its cut-off {spec['cutoff']!r}"
+            if cutoff:
+                words += f" ({threshold(cutoff['op'], cutoff['value'])})"
+            return words
+        if kind == "drop":
+            return (f"when score {score!r} fell by {number(spec['at_least'])} or more since "
+                    "the previous session")
+        if kind == "reliable-change":
+            outcome = spec.get("outcome", "deterioration")
+            return f"when score {score!r} shows reliable {outcome} since the first session"
+    except (KeyError, TypeError, ValueError):
+        pass
+    rest = {k: v for k, v in spec.items() if k not in _RULE_KEYS_SHOWN_ELSEWHERE}
+    return f"{kind}: " + ", ".join(f"{k} {number(v)}" for k, v in rest.items())
