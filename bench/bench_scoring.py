@@ -17,8 +17,11 @@ import pandas as pd
 
 import alliance_kit
 
-SUBSCALES = {"task": ["1", "2", "10", "12"], "bond": ["3", "5", "7", "9"],
-             "goal": ["4", "6", "8", "11"]}
+SUBSCALES = {
+    "task": ["1", "2", "10", "12"],
+    "bond": ["3", "5", "7", "9"],
+    "goal": ["4", "6", "8", "11"],
+}
 
 
 def make_responses(n: int, missing: float = 0.05, seed: int = 2026) -> pd.DataFrame:
@@ -39,7 +42,8 @@ def score_loop(frame: pd.DataFrame) -> list[dict[str, float]]:
                 out[name] = math.nan
             else:
                 out[name] = sum(answered) + (len(items) - len(answered)) * (
-                    sum(answered) / len(answered))
+                    sum(answered) / len(answered)
+                )
         out["total"] = out["task"] + out["bond"] + out["goal"]
         out["mean"] = out["total"] / 12
         results.append(out)
@@ -77,13 +81,19 @@ def main() -> None:
     loop_times = timed(score_loop, sample, repeat=1)
     engine_rate = args.rows / statistics.median(engine_times)
     loop_rate = args.loop_rows / loop_times[0]
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
-    print(f"engine: {args.rows:,} responses, median {statistics.median(engine_times):.3f} s "
-          f"(min {min(engine_times):.3f}, max {max(engine_times):.3f}, {args.repeat} runs) "
-          f"= {engine_rate:,.0f} responses/s")
-    print(f"per-row Python loop: {args.loop_rows:,} responses in {loop_times[0]:.3f} s "
-          f"= {loop_rate:,.0f} responses/s")
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
+    print(
+        f"engine: {args.rows:,} responses, median {statistics.median(engine_times):.3f} s "
+        f"(min {min(engine_times):.3f}, max {max(engine_times):.3f}, {args.repeat} runs) "
+        f"= {engine_rate:,.0f} responses/s"
+    )
+    print(
+        f"per-row Python loop: {args.loop_rows:,} responses in {loop_times[0]:.3f} s "
+        f"= {loop_rate:,.0f} responses/s"
+    )
     print(f"engine / loop: {engine_rate / loop_rate:,.0f}x")
 
 

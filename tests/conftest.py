@@ -69,7 +69,7 @@ def minimal() -> dict[str, Any]:
     return make_minimal()
 
 
-def find_problems(data: Any, source: str = "<test>") -> list[Problem]:
+def find_problems(data: Any, source: str | None = None) -> list[Problem]:
     """The problems of a definition (dict or path); fails if it loads with none."""
     instrument, problems = try_load_definition(copy.deepcopy(data) if isinstance(data, dict)
                                                else data, source=source)

@@ -613,3 +613,12 @@ def test_model_built_from_a_valid_definition(minimal):
     assert instrument.order.index(("item", "a")) < instrument.order.index(("score", "total"))
     with pytest.raises(KeyError):
         instrument.item("z")
+
+
+def test_local_problems_of_two_scales_are_both_reported(minimal):
+    # Each scale's own problem is independent of the other's: both must be reported.
+    minimal["scales"]["freq"] = options([0, 1, 2, 2])
+    minimal["scales"]["vas"] = {"type": "visual-analogue", "min": 10, "max": 0, "step": 1}
+    problems = find_problems(minimal)
+    assert at(problems, "$.scales.freq.options[3].value"), [str(p) for p in problems]
+    assert at(problems, "$.scales.vas.min"), [str(p) for p in problems]

@@ -45,17 +45,25 @@ def evaluate_alerts(
         rows = np.flatnonzero(fires)
         if rows.size == 0:
             continue
-        found.append(pd.DataFrame({
-            "row": result.scores.index[rows],
-            "alert": alert.id,
-            "type": alert.type,
-            "severity": alert.severity,
-            "value": np.asarray(values, dtype=float)[rows],
-            "message": instrument.text(alert.spec.get("message"), language) or alert.id,
-        }))
+        found.append(
+            pd.DataFrame(
+                {
+                    "row": result.scores.index[rows],
+                    "alert": alert.id,
+                    "type": alert.type,
+                    "severity": alert.severity,
+                    "value": np.asarray(values, dtype=float)[rows],
+                    "message": instrument.text(alert.spec.get("message"), language) or alert.id,
+                }
+            )
+        )
     if not found:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(found, ignore_index=True)
     rank = table["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    return table.assign(_rank=rank).sort_values(["_rank", "row"], kind="stable").drop(
-        columns="_rank").reset_index(drop=True)
+    return (
+        table.assign(_rank=rank)
+        .sort_values(["_rank", "row"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )

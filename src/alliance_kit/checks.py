@@ -22,11 +22,15 @@ Found = list[tuple[str, str]]
 #: NUL and the bidirectional control characters that can make text read differently.
 _UNSAFE = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
 _TOLERANCE = 1e-9
+#: Definitions are shallow; anything deeper is refused before a schema sees it.
+MAX_DEPTH = 32
 
 
 def check_definition(data: Any, types: Types) -> Found:
     """Every problem with a parsed definition, schema problems first."""
     found = list(_unsafe_strings(data, "$"))
+    if found:
+        return found
     found += schema_problems(data, jsonschemas.bundled_validator(jsonschemas.INSTRUMENT))
     if found:
         return found
@@ -62,7 +66,11 @@ def _advice(error: ValidationError) -> str:
         return f"{error.message}: add it"
     if keyword == "additionalProperties":
         return f"{error.message}: remove it or check its spelling"
-    if keyword == "pattern" and isinstance(error.schema, Mapping) and error.schema.get("description"):
+    if (
+        keyword == "pattern"
+        and isinstance(error.schema, Mapping)
+        and error.schema.get("description")
+    ):
         return f"{error.message}: {error.schema['description']}"
     if keyword == "const":
         return f"{error.message}"
@@ -70,42 +78,68 @@ def _advice(error: ValidationError) -> str:
 
 
 def _unsafe_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        if _UNSAFE.search(value):
-            yield path, "contains a NUL or bidirectional control character: remove it"
-    elif isinstance(value, Mapping):
-        for key, child in value.items():
-            if isinstance(key, str) and _UNSAFE.search(key):
-                yield path, "a key contains a NUL or bidirectional control character: remove it"
-            yield from _unsafe_strings(child, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _unsafe_strings(child, f"{path}[{index}]")
+    """Strings with NUL or bidi controls, and nesting too deep to be a definition.
+
+    Iterative, so a hostile dict nested thousands of levels deep cannot exhaust the stack.
+    """
+    stack = [(value, path, 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield path, f"nested more than {MAX_DEPTH} levels deep: no definition needs that"
+            continue
+        if isinstance(value, str):
+            if _UNSAFE.search(value):
+                yield path, "contains a NUL or bidirectional control character: remove it"
+        elif isinstance(value, Mapping):
+            for key, child in value.items():
+                if isinstance(key, str) and _UNSAFE.search(key):
+                    yield path, "a key contains a NUL or bidirectional control character: remove it"
+                stack.append((child, f"{path}.{key}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
 
 
 def _type_problems(data: Mapping[str, Any], types: Types) -> Found:
     """Check each scale, score and alert against the schema its type registered."""
     found: Found = []
     parts = [
-        ("scale type", types.scale_types, "type",
-         [(f"$.scales.{key}", scale) for key, scale in data["scales"].items()]),
-        ("score method", types.scorers, "method",
-         [(f"$.scores[{i}]", score) for i, score in enumerate(data.get("scores", []))]),
-        ("alert type", types.alert_types, "type",
-         [(f"$.alerts[{i}]", alert) for i, alert in enumerate(data.get("alerts", []))]),
+        (
+            "scale type",
+            types.scale_types,
+            "type",
+            [(f"$.scales.{key}", scale) for key, scale in data["scales"].items()],
+        ),
+        (
+            "score method",
+            types.scorers,
+            "method",
+            [(f"$.scores[{i}]", score) for i, score in enumerate(data.get("scores", []))],
+        ),
+        (
+            "alert type",
+            types.alert_types,
+            "type",
+            [(f"$.alerts[{i}]", alert) for i, alert in enumerate(data.get("alerts", []))],
+        ),
     ]
     for what, registry, key, objects in parts:
         for path, obj in objects:
             kind = registry.get(obj[key])
             if kind is None:
                 known = ", ".join(sorted(registry))
-                found.append((f"{path}.{key}", f"unknown {what} {obj[key]!r}: use one of {known}, "
-                              "or install the plugin that provides it"))
+                found.append(
+                    (
+                        f"{path}.{key}",
+                        f"unknown {what} {obj[key]!r}: use one of {known}, "
+                        "or install the plugin that provides it",
+                    )
+                )
                 continue
-            found += schema_problems(obj, jsonschemas.validator(kind.schema), path)
-            if not found:
-                local = kind.problems(obj) if what == "scale type" else []
-                found += [(path + suffix, message) for suffix, message in local]
+            shape = schema_problems(obj, jsonschemas.validator(kind.schema), path)
+            found += shape
+            if not shape and what == "scale type":
+                found += [(path + suffix, message) for suffix, message in kind.problems(obj)]
     return found
 
 
@@ -118,28 +152,46 @@ def _reference_problems(data: Mapping[str, Any], types: Types) -> Found:
     found: Found = []
     item_ids = [item["id"] for item in data["items"]]
     score_ids = [score["id"] for score in data.get("scores", [])]
-    for what, ids, path in (("item", item_ids, "$.items"), ("score", score_ids, "$.scores"),
-                            ("alert", [a["id"] for a in data.get("alerts", [])], "$.alerts")):
+    for what, ids, path in (
+        ("item", item_ids, "$.items"),
+        ("score", score_ids, "$.scores"),
+        ("alert", [a["id"] for a in data.get("alerts", [])], "$.alerts"),
+    ):
         for dup in dict.fromkeys(_duplicates(ids)):
             index = len(ids) - 1 - ids[::-1].index(dup)
-            found.append((f"{path}[{index}].id", f"{what} id {dup!r} is used twice: ids must be "
-                          "unique"))
+            found.append(
+                (f"{path}[{index}].id", f"{what} id {dup!r} is used twice: ids must be unique")
+            )
     for index, score_id in enumerate(score_ids):
         if score_id in item_ids:
-            found.append((f"$.scores[{index}].id", f"score id {score_id!r} is also an item id: "
-                          "rename one (they share the columns of a scored table)"))
+            found.append(
+                (
+                    f"$.scores[{index}].id",
+                    f"score id {score_id!r} is also an item id: "
+                    "rename one (they share the columns of a scored table)",
+                )
+            )
     items = {item["id"]: item for item in data["items"]}
     scores = set(score_ids)
     for index, item in enumerate(data["items"]):
         path = f"$.items[{index}]"
         if item["scale"] not in data["scales"]:
-            found.append((f"{path}.scale", f"unknown scale {item['scale']!r}: define it under "
-                          f"'scales' (defined: {', '.join(data['scales'])})"))
+            found.append(
+                (
+                    f"{path}.scale",
+                    f"unknown scale {item['scale']!r}: define it under "
+                    f"'scales' (defined: {', '.join(data['scales'])})",
+                )
+            )
         if "ask_if" in item:
             found += _condition_problems(item["ask_if"], f"{path}.ask_if", items, scores)
         if "when_not_asked" in item and item["when_not_asked"] is not None and "ask_if" not in item:
-            found.append((f"{path}.when_not_asked", "only means something with 'ask_if': "
-                          "remove it or add the condition"))
+            found.append(
+                (
+                    f"{path}.when_not_asked",
+                    "only means something with 'ask_if': remove it or add the condition",
+                )
+            )
     if found:
         return found
     for index, score in enumerate(data.get("scores", [])):
@@ -151,11 +203,21 @@ def _reference_problems(data: Mapping[str, Any], types: Types) -> Found:
                 continue
             item = items[item_id]
             if not types.scale_types[data["scales"][item["scale"]]["type"]].numeric:
-                found.append((f"{path}.items", f"item {item_id!r} is free text and cannot be "
-                              "scored: remove it from the score"))
+                found.append(
+                    (
+                        f"{path}.items",
+                        f"item {item_id!r} is free text and cannot be "
+                        "scored: remove it from the score",
+                    )
+                )
             elif item.get("scored", True) is False:
-                found.append((f"{path}.items", f"item {item_id!r} is marked \"scored\": false: "
-                              "remove it from the score or mark it scored"))
+                found.append(
+                    (
+                        f"{path}.items",
+                        f'item {item_id!r} is marked "scored": false: '
+                        "remove it from the score or mark it scored",
+                    )
+                )
         for score_id in scorer.score_inputs(score):
             if score_id not in scores:
                 found.append((f"{path}.terms", f"unknown score {score_id!r}: use a score id"))
@@ -219,7 +281,7 @@ def _topological(graph) -> tuple[list[tuple[str, str]], list[tuple[str, str]] | 
         stack.append(node)
         for child in graph.get(node, ()):
             if state.get(child) == 1:
-                return stack[stack.index(child):] + [child]
+                return stack[stack.index(child) :] + [child]
             if child not in state and (cycle := visit(child)):
                 return cycle
         stack.pop()
@@ -289,24 +351,45 @@ def _wording_problems(data: Mapping[str, Any], types: Types) -> Found:
     texts = list(_wording_texts(data))
     if wording == "structure-only":
         if languages:
-            found.append(("$.languages", "a structure-only definition ships no wording: "
-                          "make it [] (wording packs add languages)"))
-        found += [(path, "a structure-only definition ships no item wording: remove it and "
-                   "supply it in a wording pack") for path, _, _ in texts]
+            found.append(
+                (
+                    "$.languages",
+                    "a structure-only definition ships no wording: "
+                    "make it [] (wording packs add languages)",
+                )
+            )
+        found += [
+            (
+                path,
+                "a structure-only definition ships no item wording: remove it and "
+                "supply it in a wording pack",
+            )
+            for path, _, _ in texts
+        ]
         return found
     if not languages:
         found.append(("$.languages", f"a definition with {wording} wording lists its languages"))
     for path, text, required in texts:
         for language in sorted(set(text) - languages):
-            found.append((f"{path}.{language}", f"language {language!r} is not in 'languages': "
-                          "add it there or remove this text"))
+            found.append(
+                (
+                    f"{path}.{language}",
+                    f"language {language!r} is not in 'languages': "
+                    "add it there or remove this text",
+                )
+            )
         if required:
             for language in sorted(languages - set(text)):
-                found.append((path, f"no {language!r} text: add it (every listed language needs "
-                              "the whole wording)"))
+                found.append(
+                    (
+                        path,
+                        f"no {language!r} text: add it (every listed language needs "
+                        "the whole wording)",
+                    )
+                )
     for index, item in enumerate(data["items"]):
         if "text" not in item:
-            found.append((f"$.items[{index}]", f"item {item['id']!r} has no text: add \"text\""))
+            found.append((f"$.items[{index}]", f'item {item["id"]!r} has no text: add "text"'))
     return found
 
 
@@ -340,13 +423,22 @@ def _score_problems(data: Mapping[str, Any], types: Types) -> Found:
         if "range" in score:
             declared_low, declared_high = score["range"]
             if declared_low > declared_high:
-                found.append((f"{path}.range", f"min {declared_low:g} is greater than max "
-                              f"{declared_high:g}: swap them"))
+                found.append(
+                    (
+                        f"{path}.range",
+                        f"min {declared_low:g} is greater than max {declared_high:g}: swap them",
+                    )
+                )
                 continue
             if low < declared_low - _TOLERANCE or high > declared_high + _TOLERANCE:
-                found.append((f"{path}.range", f"the score can range from {low:g} to {high:g}, "
-                              f"outside the declared [{declared_low:g}, {declared_high:g}]: "
-                              "correct the range or the items"))
+                found.append(
+                    (
+                        f"{path}.range",
+                        f"the score can range from {low:g} to {high:g}, "
+                        f"outside the declared [{declared_low:g}, {declared_high:g}]: "
+                        "correct the range or the items",
+                    )
+                )
             low, high = declared_low, declared_high
         found += _band_problems(score.get("bands", []), low, high, step, f"{path}.bands")
         cutoff_ids = [c["id"] for c in score.get("cutoffs", [])]
@@ -358,13 +450,23 @@ def _score_problems(data: Mapping[str, Any], types: Types) -> Found:
                 c_path = f"{path}.cutoffs[{c_index}].value"
                 name = value["attribute"]
                 if name not in attributes:
-                    found.append((f"{c_path}.attribute", f"unknown attribute {name!r}: declare it "
-                                  "under 'attributes' with its values"))
+                    found.append(
+                        (
+                            f"{c_path}.attribute",
+                            f"unknown attribute {name!r}: declare it "
+                            "under 'attributes' with its values",
+                        )
+                    )
                     continue
                 for key in value["values"]:
                     if key not in attributes[name]["values"]:
-                        found.append((f"{c_path}.values.{key}", f"{key!r} is not a value of "
-                                      f"attribute {name!r} ({', '.join(attributes[name]['values'])})"))
+                        found.append(
+                            (
+                                f"{c_path}.values.{key}",
+                                f"{key!r} is not a value of "
+                                f"attribute {name!r} ({', '.join(attributes[name]['values'])})",
+                            )
+                        )
     return found
 
 
@@ -372,36 +474,70 @@ def _band_problems(bands, low: float, high: float, step: float, path: str) -> Fo
     found: Found = []
     for index, band in enumerate(bands):
         if band["min"] > band["max"]:
-            found.append((f"{path}[{index}]", f"min {band['min']:g} is greater than max "
-                          f"{band['max']:g}: swap them"))
+            found.append(
+                (
+                    f"{path}[{index}]",
+                    f"min {band['min']:g} is greater than max {band['max']:g}: swap them",
+                )
+            )
     if found or not bands:
         return found
     ordered = sorted(enumerate(bands), key=lambda pair: (pair[1]["min"], pair[1]["max"]))
     first_index, first = ordered[0]
     if first["min"] > low + _TOLERANCE:
-        found.append((f"{path}[{first_index}].min", f"scores from {low:g} up to {first['min']:g} "
-                      "fall in no band: start the lowest band at the score's minimum"))
+        found.append(
+            (
+                f"{path}[{first_index}].min",
+                f"scores from {low:g} up to {first['min']:g} "
+                "fall in no band: start the lowest band at the score's minimum",
+            )
+        )
     for (_, previous), (index, band) in zip(ordered, ordered[1:], strict=False):
         gap = band["min"] - previous["max"]
         if step > 0:
             if gap <= _TOLERANCE:
-                found.append((f"{path}[{index}]", f"band {band['id']!r} overlaps band "
-                              f"{previous['id']!r}: start it at {previous['max'] + step:g}"))
+                found.append(
+                    (
+                        f"{path}[{index}]",
+                        f"band {band['id']!r} overlaps band "
+                        f"{previous['id']!r}: start it at {previous['max'] + step:g}",
+                    )
+                )
             elif gap > step + _TOLERANCE:
-                found.append((f"{path}[{index}]", f"scores between {previous['max']:g} and "
-                              f"{band['min']:g} fall in no band: start {band['id']!r} at "
-                              f"{previous['max'] + step:g}"))
+                found.append(
+                    (
+                        f"{path}[{index}]",
+                        f"scores between {previous['max']:g} and "
+                        f"{band['min']:g} fall in no band: start {band['id']!r} at "
+                        f"{previous['max'] + step:g}",
+                    )
+                )
         elif gap < -_TOLERANCE:
-            found.append((f"{path}[{index}]", f"band {band['id']!r} overlaps band "
-                          f"{previous['id']!r}: start it at {previous['max']:g}"))
+            found.append(
+                (
+                    f"{path}[{index}]",
+                    f"band {band['id']!r} overlaps band "
+                    f"{previous['id']!r}: start it at {previous['max']:g}",
+                )
+            )
         elif gap > _TOLERANCE:
-            found.append((f"{path}[{index}]", f"scores between {previous['max']:g} and "
-                          f"{band['min']:g} fall in no band (the score is continuous): start "
-                          f"{band['id']!r} at {previous['max']:g}, or round the score"))
+            found.append(
+                (
+                    f"{path}[{index}]",
+                    f"scores between {previous['max']:g} and "
+                    f"{band['min']:g} fall in no band (the score is continuous): start "
+                    f"{band['id']!r} at {previous['max']:g}, or round the score",
+                )
+            )
     last_index, last = max(enumerate(bands), key=lambda pair: pair[1]["max"])
     if last["max"] < high - _TOLERANCE:
-        found.append((f"{path}[{last_index}].max", f"scores above {last['max']:g} up to "
-                      f"{high:g} fall in no band: end the highest band at the score's maximum"))
+        found.append(
+            (
+                f"{path}[{last_index}].max",
+                f"scores above {last['max']:g} up to "
+                f"{high:g} fall in no band: end the highest band at the score's maximum",
+            )
+        )
     return found
 
 
@@ -409,6 +545,8 @@ def _alert_problems(data: Mapping[str, Any], types: Types) -> Found:
     found: Found = []
     for index, alert in enumerate(data.get("alerts", [])):
         alert_type = types.alert_types[alert["type"]]
-        found += [(f"$.alerts[{index}]{suffix}", message)
-                  for suffix, message in alert_type.problems(alert, data)]
+        found += [
+            (f"$.alerts[{index}]{suffix}", message)
+            for suffix, message in alert_type.problems(alert, data)
+        ]
     return found

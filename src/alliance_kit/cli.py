@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,8 +60,14 @@ def instruments() -> None:
 
 
 @instruments.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: one tab-separated line per instrument.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one tab-separated line per instrument.",
+)
 @click.pass_context
 def instruments_list(ctx: click.Context, fmt: str) -> None:
     """One line per instrument: id, version, title, wording status."""
@@ -77,8 +84,9 @@ def instruments_list(ctx: click.Context, fmt: str) -> None:
 
 @instruments.command("show")
 @click.argument("instrument_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True
+)
 @click.pass_context
 def instruments_show(ctx: click.Context, instrument_id: str, fmt: str) -> None:
     """The normalized definition of instrument ID.
@@ -94,12 +102,16 @@ def instruments_show(ctx: click.Context, instrument_id: str, fmt: str) -> None:
     click.echo(f"{instrument.id} {instrument.version}: {instrument.text(instrument.title)}")
     click.echo(f"wording: {instrument.wording}")
     for item in instrument.items:
-        click.echo(f"  item {item.id}: {item.scale_type.describe(item.scale)}"
-                   f"{' (reversed)' if item.reverse else ''}")
+        click.echo(
+            f"  item {item.id}: {item.scale_type.describe(item.scale)}"
+            f"{' (reversed)' if item.reverse else ''}"
+        )
     for score in instrument.scores:
         inputs = ", ".join(score.items + score.scores)
-        click.echo(f"  score {score.id}: {score.method} of {inputs}, "
-                   f"range {score.range[0]:g} to {score.range[1]:g}")
+        click.echo(
+            f"  score {score.id}: {score.method} of {inputs}, "
+            f"range {score.range[0]:g} to {score.range[1]:g}"
+        )
 
 
 @cli.command()
@@ -127,15 +139,26 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 @cli.command("score")
 @click.argument("instrument_id", metavar="ID")
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
-                                                                path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write (.csv, .xlsx, .parquet); CSV to standard output if omitted.")
+@click.argument(
+    "input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (.csv, .xlsx, .parquet); CSV to standard output if omitted.",
+)
 @click.option("--flags", is_flag=True, help="Also add a <score>_<cutoff> column per cut-off.")
 @click.option("--reasons", is_flag=True, help="Also add <score>_reason: why a score is blank.")
 @click.pass_context
-def score_command(ctx: click.Context, instrument_id: str, input_path: Path, output: Path | None,
-                  flags: bool, reasons: bool) -> None:
+def score_command(
+    ctx: click.Context,
+    instrument_id: str,
+    input_path: Path,
+    output: Path | None,
+    flags: bool,
+    reasons: bool,
+) -> None:
     """Score a table of responses to instrument ID.
 
     INPUT is wide: one row per response, one column per item id, blank = missing; other
@@ -146,18 +169,26 @@ def score_command(ctx: click.Context, instrument_id: str, input_path: Path, outp
     """
     kit = _kit(ctx)
     instrument = _instrument(ctx, instrument_id)
-    exporter = kit.exporter_for(output) if output else None
+    try:
+        exporter = kit.exporter_for(output) if output else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
     data = _read(input_path)
     clash = [c for c in data.columns if c in {s.id for s in instrument.scores}]
     if clash:
-        raise click.ClickException(f"{input_path}: column(s) {', '.join(clash)} have the name of a"
-                                   " score and would be overwritten: rename them")
+        raise click.ClickException(
+            f"{input_path}: column(s) {', '.join(clash)} have the name of a"
+            " score and would be overwritten: rename them"
+        )
     try:
         result = kit.score(instrument_id, data)
     except InvalidResponses as exc:
         for error in exc.errors[:MAX_PRINTED_ERRORS]:
-            click.echo(f"{input_path}: row {error.row + FIRST_DATA_ROW}, column "
-                       f"{error.column!r}: {error.message}", err=True)
+            click.echo(
+                f"{input_path}: row {error.row + FIRST_DATA_ROW}, column "
+                f"{error.column!r}: {error.message}",
+                err=True,
+            )
         if exc.total > MAX_PRINTED_ERRORS:
             click.echo(f"... {exc.total - MAX_PRINTED_ERRORS} more", err=True)
         raise click.ClickException(f"{exc.total} bad value(s); nothing was written") from None
@@ -167,18 +198,31 @@ def score_command(ctx: click.Context, instrument_id: str, input_path: Path, outp
     if exporter is None:
         scored.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        exporter.write(scored, output)
+        _write_atomically(exporter, scored, output)
         click.echo(f"wrote {len(scored)} row(s) to {output}", err=True)
+
+
+def _write_atomically(exporter, frame: pd.DataFrame, output: Path) -> None:
+    """Write beside the target, then rename: a failed write leaves no half-written file."""
+    partial = output.with_name(f".{output.name}.partial{output.suffix}")
+    try:
+        exporter.write(frame, partial)
+        os.replace(partial, output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"{output}: not written: {exc.strerror or exc}") from None
 
 
 @cli.command("psychometrics")
 @click.argument("instrument_id", metavar="ID")
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
-                                                                path_type=Path))
+@click.argument(
+    "input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--score", "score_ids", multiple=True, help="Only these scores (repeatable).")
 @click.pass_context
-def psychometrics_command(ctx: click.Context, instrument_id: str, input_path: Path,
-                          score_ids: tuple[str, ...]) -> None:
+def psychometrics_command(
+    ctx: click.Context, instrument_id: str, input_path: Path, score_ids: tuple[str, ...]
+) -> None:
     """Reliability and item statistics per score over a table of responses.
 
     For each score built from items: Cronbach's alpha, standardized alpha, McDonald's
@@ -190,17 +234,21 @@ def psychometrics_command(ctx: click.Context, instrument_id: str, input_path: Pa
     try:
         keyed = kit.score(instrument_id, _read(input_path)).keyed_items()
     except InvalidResponses as exc:
-        raise click.ClickException(f"{input_path}: {exc.total} bad value(s), first: "
-                                   f"{exc.errors[0]}") from None
-    chosen = [s for s in instrument.scores if len(s.items) >= 2
-              and (not score_ids or s.id in score_ids)]
+        raise click.ClickException(
+            f"{input_path}: {exc.total} bad value(s), first: {exc.errors[0]}"
+        ) from None
+    chosen = [
+        s for s in instrument.scores if len(s.items) >= 2 and (not score_ids or s.id in score_ids)
+    ]
     if not chosen:
         raise click.ClickException("no score built from two or more items was chosen")
     for score in chosen:
         table = psychometrics.reliability_table(keyed[list(score.items)])
-        click.echo(f"{score.id}: alpha {table['alpha']:.3f}  std alpha {table['std_alpha']:.3f}"
-                   f"  omega {table['omega']:.3f}  items {table['n_items']}"
-                   f"  respondents {table['n_respondents']}")
+        click.echo(
+            f"{score.id}: alpha {table['alpha']:.3f}  std alpha {table['std_alpha']:.3f}"
+            f"  omega {table['omega']:.3f}  items {table['n_items']}"
+            f"  respondents {table['n_respondents']}"
+        )
         stats = psychometrics.item_statistics(keyed[list(score.items)])
         click.echo(stats.round(3).to_string())
         click.echo("")
@@ -208,17 +256,30 @@ def psychometrics_command(ctx: click.Context, instrument_id: str, input_path: Pa
 
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Include the built-in plugins.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_context
 def plugins(ctx: click.Context, show_all: bool, fmt: str) -> None:
     """Installed plugins: name, version, where from, and the hooks they implement."""
     kit = _kit(ctx)
     shown = [p for p in kit.plugin_info if show_all or not p.builtin]
     if fmt == "json":
-        click.echo(json.dumps([
-            {"name": p.name, "version": p.version, "source": p.source, "hooks": p.hooks,
-             "location": p.location} for p in shown], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": p.name,
+                        "version": p.version,
+                        "source": p.source,
+                        "hooks": p.hooks,
+                        "location": p.location,
+                    }
+                    for p in shown
+                ],
+                indent=2,
+            )
+        )
     else:
         if not shown:
             click.echo("no plugins installed (--all shows the built-in ones)")

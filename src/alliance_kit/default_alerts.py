@@ -35,8 +35,10 @@ class ItemAlert(AlertType):
         return [alert["item"]] if "item" in alert else list(alert["items"])
 
     def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
-        hits = [compare(inputs.items[item], alert["op"], alert["value"])
-                for item in self.item_inputs(alert)]
+        hits = [
+            compare(inputs.items[item], alert["op"], alert["value"])
+            for item in self.item_inputs(alert)
+        ]
         if "item" in alert:
             return hits[0], inputs.items[alert["item"]]
         count = np.sum(hits, axis=0)
@@ -44,8 +46,11 @@ class ItemAlert(AlertType):
 
     def problems(self, alert, definition) -> list[LocalProblem]:
         scales = {i["id"]: definition["scales"][i["scale"]]["type"] for i in definition["items"]}
-        return [(".item", f"item {item!r} is free text: an item alert needs a number")
-                for item in self.item_inputs(alert) if scales.get(item) == "text"]
+        return [
+            (".item", f"item {item!r} is free text: an item alert needs a number")
+            for item in self.item_inputs(alert)
+            if scales.get(item) == "text"
+        ]
 
 
 class ScoreAlert(AlertType):
@@ -80,8 +85,13 @@ class CutoffAlert(AlertType):
         cutoffs = [c["id"] for c in _score_spec(definition, alert["score"]).get("cutoffs", [])]
         if alert["cutoff"] not in cutoffs:
             declared = ", ".join(cutoffs) or "none"
-            return [(".cutoff", f"score {alert['score']!r} has no cut-off {alert['cutoff']!r} "
-                     f"(declared: {declared}): declare it under the score's 'cutoffs'")]
+            return [
+                (
+                    ".cutoff",
+                    f"score {alert['score']!r} has no cut-off {alert['cutoff']!r} "
+                    f"(declared: {declared}): declare it under the score's 'cutoffs'",
+                )
+            ]
         return []
 
 
@@ -96,8 +106,13 @@ class DropAlert(AlertType):
         return [alert["score"]]
 
     def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
-        frame = pd.DataFrame({"client": inputs.client, "order": inputs.order,
-                              "score": inputs.scores[alert["score"]].to_numpy(float)})
+        frame = pd.DataFrame(
+            {
+                "client": inputs.client,
+                "order": inputs.order,
+                "score": inputs.scores[alert["score"]].to_numpy(float),
+            }
+        )
         fell = change.drops(frame, client="client", order="order", score="score").to_numpy(float)
         # The tolerance keeps 30.3 -> 29.3 (a float difference of 0.99999...) a drop of 1.
         return compare(fell, ">=", alert["at_least"] - 1e-9), fell
@@ -117,13 +132,19 @@ class ReliableChangeAlert(AlertType):
         norms = inputs.instrument.score(alert["score"]).norms
         current = inputs.scores[alert["score"]].to_numpy(float)
         frame = pd.DataFrame({"client": inputs.client, "order": inputs.order, "score": current})
-        baseline = (frame.sort_values(["client", "order"], kind="stable")
-                    .groupby("client", sort=False)["score"].transform("first")
-                    .reindex(frame.index).to_numpy(float))
+        baseline = (
+            frame.sort_values(["client", "order"], kind="stable")
+            .groupby("client", sort=False)["score"]
+            .transform("first")
+            .reindex(frame.index)
+            .to_numpy(float)
+        )
         categories = change.classify_change(baseline, current, norms)
-        wanted = ({change.RELIABLE_DETERIORATION}
-                  if alert.get("outcome", "deterioration") == "deterioration"
-                  else {change.RELIABLE_IMPROVEMENT, change.RECOVERED})
+        wanted = (
+            {change.RELIABLE_DETERIORATION}
+            if alert.get("outcome", "deterioration") == "deterioration"
+            else {change.RELIABLE_IMPROVEMENT, change.RECOVERED}
+        )
         fires = np.isin(categories.astype(object), list(wanted))
         return fires, current - baseline
 
@@ -131,11 +152,21 @@ class ReliableChangeAlert(AlertType):
         norms = _score_spec(definition, alert["score"]).get("norms", {})
         found = []
         if change.reliable_change_threshold(norms) is None:
-            found.append((".score", f"score {alert['score']!r} has no 'reliable_change' threshold "
-                          "and no clinical sd with a reliability in its norms: add one"))
+            found.append(
+                (
+                    ".score",
+                    f"score {alert['score']!r} has no 'reliable_change' threshold "
+                    "and no clinical sd with a reliability in its norms: add one",
+                )
+            )
         if "improvement" not in norms:
-            found.append((".score", f"score {alert['score']!r} does not say which direction is "
-                          "better: add \"improvement\": \"increase\" or \"decrease\" to its norms"))
+            found.append(
+                (
+                    ".score",
+                    f"score {alert['score']!r} does not say which direction is "
+                    'better: add "improvement": "increase" or "decrease" to its norms',
+                )
+            )
         return found
 
 

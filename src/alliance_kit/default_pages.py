@@ -10,5 +10,6 @@ from alliance_kit.types import Page
 def register_pages(kit):
     from alliance_kit.ui import browser
 
-    return [Page("Instruments", browser.render, "instruments", ":material/checklist:",
-                 "Instruments")]
+    return [
+        Page("Instruments", browser.render, "instruments", ":material/checklist:", "Instruments")
+    ]

@@ -28,8 +28,10 @@ class OptionsScale(ScaleType):
     def problems(self, scale: Mapping[str, Any]) -> list[LocalProblem]:
         values = [o["value"] for o in scale["options"]]
         return [
-            (f".options[{index}].value", f"value {value:g} is used by two options: values must "
-             "be unique")
+            (
+                f".options[{index}].value",
+                f"value {value:g} is used by two options: values must be unique",
+            )
             for index, value in enumerate(values)
             if value in values[:index]
         ]
@@ -57,16 +59,25 @@ class VisualAnalogueScale(ScaleType):
         return f"a number from {scale['min']:g} to {scale['max']:g} in steps of {scale['step']:g}"
 
     def answer_schema(self, scale: Mapping[str, Any]) -> dict[str, Any]:
-        return {"type": "number", "minimum": scale["min"], "maximum": scale["max"],
-                "multipleOf": scale["step"]}
+        return {
+            "type": "number",
+            "minimum": scale["min"],
+            "maximum": scale["max"],
+            "multipleOf": scale["step"],
+        }
 
     def problems(self, scale: Mapping[str, Any]) -> list[LocalProblem]:
         if scale["min"] >= scale["max"]:
             return [(".min", f"min {scale['min']:g} is not below max {scale['max']:g}: swap them")]
         steps = (scale["max"] - scale["min"]) / scale["step"]
         if abs(steps - round(steps)) > 1e-6:
-            return [(".step", f"step {scale['step']:g} does not divide the range "
-                     f"{scale['min']:g} to {scale['max']:g} evenly")]
+            return [
+                (
+                    ".step",
+                    f"step {scale['step']:g} does not divide the range "
+                    f"{scale['min']:g} to {scale['max']:g} evenly",
+                )
+            ]
         return []
 
 
@@ -93,12 +104,17 @@ class NumericScale(ScaleType):
         return f"{whole} from {scale['min']:g} to {scale['max']:g}"
 
     def answer_schema(self, scale: Mapping[str, Any]) -> dict[str, Any]:
-        return {"type": "integer" if scale.get("integer") else "number",
-                "minimum": scale["min"], "maximum": scale["max"]}
+        return {
+            "type": "integer" if scale.get("integer") else "number",
+            "minimum": scale["min"],
+            "maximum": scale["max"],
+        }
 
     def problems(self, scale: Mapping[str, Any]) -> list[LocalProblem]:
         if scale["min"] > scale["max"]:
-            return [(".min", f"min {scale['min']:g} is greater than max {scale['max']:g}: swap them")]
+            return [
+                (".min", f"min {scale['min']:g} is greater than max {scale['max']:g}: swap them")
+            ]
         return []
 
 

@@ -42,20 +42,31 @@ class _ItemScorer(Scorer):
         allowed = int(score.get("max_missing", 0))
         too_many = n_missing > allowed
         codes = np.where(too_many, n_missing - allowed - 1, -1).astype(np.int32)
-        messages = [f"{m} of {k} items missing (at most {allowed} allowed)"
-                    for m in range(allowed + 1, k + 1)]
+        messages = [
+            f"{m} of {k} items missing (at most {allowed} allowed)"
+            for m in range(allowed + 1, k + 1)
+        ]
         return Computed(np.where(too_many, np.nan, values), codes, messages)
 
-    def problems(self, score: Mapping[str, Any], definition: Mapping[str, Any]) -> list[LocalProblem]:
+    def problems(
+        self, score: Mapping[str, Any], definition: Mapping[str, Any]
+    ) -> list[LocalProblem]:
         found = [
-            (f".weights.{item}", f"{item!r} is not one of this score's items: remove the weight "
-             "or add the item")
+            (
+                f".weights.{item}",
+                f"{item!r} is not one of this score's items: remove the weight or add the item",
+            )
             for item in score.get("weights", {})
             if item not in score["items"]
         ]
         if score.get("max_missing", 0) >= len(score["items"]):
-            found.append((".max_missing", f"{score['max_missing']} of {len(score['items'])} items "
-                          "may be missing, which allows a score from no answers: lower it"))
+            found.append(
+                (
+                    ".max_missing",
+                    f"{score['max_missing']} of {len(score['items'])} items "
+                    "may be missing, which allows a score from no answers: lower it",
+                )
+            )
         return found
 
     def _item_bounds(self, score, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
@@ -78,18 +89,21 @@ class SumScorer(_ItemScorer):
         weights = self.weights(score)
         total = sum(w * v for w, v in zip(weights, filled, strict=True))
         if score.get("max_missing", 0):
-            # Each missing item takes the mean of the answered ones (PHQ-9's rule).
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = sum(filled) / (len(filled) - n_missing)
+            # Each missing item takes the weighted mean of the answered ones: with equal
+            # weights, PHQ-9's "substitute the mean of the answered items".
             missing_weight = sum(w * m for w, m in zip(weights, missing, strict=True))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = total / (weights.sum() - missing_weight)
             total = total + missing_weight * mean
         return self._too_many_missing(score, n_missing, total)
 
     def bounds(self, score: Mapping[str, Any], bounds: Bounds) -> tuple[float, float]:
         low, high = self._item_bounds(score, bounds)
         weights = self.weights(score)
-        return (float(np.where(weights >= 0, weights * low, weights * high).sum()),
-                float(np.where(weights >= 0, weights * high, weights * low).sum()))
+        return (
+            float(np.where(weights >= 0, weights * low, weights * high).sum()),
+            float(np.where(weights >= 0, weights * high, weights * low).sum()),
+        )
 
     def step(self, score: Mapping[str, Any], bounds: Bounds) -> float:
         steps = {bounds.item_steps[item] for item in score["items"]}
@@ -97,6 +111,22 @@ class SumScorer(_ItemScorer):
         if score.get("max_missing", 0) or len(steps) != 1 or np.any(weights != np.round(weights)):
             return 0.0
         return steps.pop()
+
+    def problems(
+        self, score: Mapping[str, Any], definition: Mapping[str, Any]
+    ) -> list[LocalProblem]:
+        found = super().problems(score, definition)
+        if score.get("max_missing", 0):
+            found += [
+                (
+                    f".weights.{item}",
+                    "prorating missing items needs positive weights: make it "
+                    "positive or set max_missing to 0",
+                )
+                for item, weight in score.get("weights", {}).items()
+                if weight <= 0
+            ]
+        return found
 
 
 class MeanScorer(_ItemScorer):
@@ -119,11 +149,18 @@ class MeanScorer(_ItemScorer):
         high = max(bounds.items[item][1] for item in score["items"])
         return float(low), float(high)
 
-    def problems(self, score: Mapping[str, Any], definition: Mapping[str, Any]) -> list[LocalProblem]:
+    def problems(
+        self, score: Mapping[str, Any], definition: Mapping[str, Any]
+    ) -> list[LocalProblem]:
         found = super().problems(score, definition)
-        found += [(f".weights.{item}", "a mean needs positive weights: use a sum or a composite "
-                   "for signed combinations")
-                  for item, weight in score.get("weights", {}).items() if weight <= 0]
+        found += [
+            (
+                f".weights.{item}",
+                "a mean needs positive weights: use a sum or a composite for signed combinations",
+            )
+            for item, weight in score.get("weights", {}).items()
+            if weight <= 0
+        ]
         return found
 
 

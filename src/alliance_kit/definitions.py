@@ -114,7 +114,7 @@ class Instrument:
 
     @property
     def validated(self) -> bool:
-        """False for project-authored measures, which the app labels 'not a validated instrument'."""
+        """False for project-authored measures: the app says 'not a validated instrument'."""
         return bool(self.raw.get("validated", self.wording != "project"))
 
     @property
@@ -180,8 +180,14 @@ def read_json(path: Path, source: str | None = None) -> tuple[Any, list[Problem]
     try:
         size = path.stat().st_size
         if size > MAX_DEFINITION_BYTES:
-            return None, [Problem(source, "$", f"file is {size:,} bytes; the limit is "
-                                  f"{MAX_DEFINITION_BYTES:,}: is this really a definition?")]
+            return None, [
+                Problem(
+                    source,
+                    "$",
+                    f"file is {size:,} bytes; the limit is "
+                    f"{MAX_DEFINITION_BYTES:,}: is this really a definition?",
+                )
+            ]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(source, "$", f"cannot read the file: {exc.strerror or exc}")]
@@ -206,8 +212,11 @@ def parse_json(raw: bytes | str, source: str) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem(source, "$", f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
     except json.JSONDecodeError as exc:
-        return None, [Problem(source, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} "
-                              f"column {exc.colno}")]
+        return None, [
+            Problem(
+                source, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            )
+        ]
     except RecursionError:
         return None, [Problem(source, "$", "nested too deeply to be a definition")]
     problems = [
@@ -218,7 +227,9 @@ def parse_json(raw: bytes | str, source: str) -> tuple[Any, list[Problem]]:
 
 
 def load_definition(
-    definition: Path | str | Mapping[str, Any], types: Types | None = None, source: str | None = None
+    definition: Path | str | Mapping[str, Any],
+    types: Types | None = None,
+    source: str | None = None,
 ) -> Instrument:
     """Load and check one definition (a path or a parsed dict); raise DefinitionError if bad."""
     instrument, problems = try_load_definition(definition, types, source)
@@ -228,7 +239,9 @@ def load_definition(
 
 
 def try_load_definition(
-    definition: Path | str | Mapping[str, Any], types: Types | None = None, source: str | None = None
+    definition: Path | str | Mapping[str, Any],
+    types: Types | None = None,
+    source: str | None = None,
 ) -> tuple[Instrument | None, list[Problem]]:
     """Load and check one definition; return the instrument (or None) and all problems."""
     if types is None:
@@ -263,7 +276,8 @@ def build(data: Mapping[str, Any], types: Types, source: str) -> Instrument:
             text=raw.get("text", {}),
             reverse=raw.get("reverse", False),
             required=raw.get("required", True),
-            scored=raw.get("scored", True) and types.scale_types[scales[raw["scale"]]["type"]].numeric,
+            scored=raw.get("scored", True)
+            and types.scale_types[scales[raw["scale"]]["type"]].numeric,
             ask_if=raw.get("ask_if"),
             when_not_asked=raw.get("when_not_asked"),
             note=raw.get("note"),

@@ -36,7 +36,16 @@ def registry() -> Registry:
 
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """A draft 2020-12 validator with format checking, resolving refs against the bundle."""
+    """A draft 2020-12 validator with format checking, resolving refs against the bundle.
+
+    Bundled schemas (known by ``$id``) come from a cache; others are checked and built.
+    """
+    if bundled().get(schema.get("$id")) is schema:
+        return bundled_validator(schema["$id"])
+    return _build(schema)
+
+
+def _build(schema: dict[str, Any]) -> Draft202012Validator:
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(
         schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
@@ -46,4 +55,4 @@ def validator(schema: dict[str, Any]) -> Draft202012Validator:
 @functools.cache
 def bundled_validator(uri: str) -> Draft202012Validator:
     """The validator for one bundled schema, built once."""
-    return validator(bundled()[uri])
+    return _build(bundled()[uri])

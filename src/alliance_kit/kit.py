@@ -19,6 +19,14 @@ from alliance_kit.definitions import Instrument, Problem, try_load_definition
 from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
 from alliance_kit.scoring import ScoreResult, score
 from alliance_kit.types import Exporter, Page, Types
+from alliance_kit.wording import (
+    Wording,
+    WordingPack,
+    administer_check,
+    collect_packs,
+    languages_of,
+    merge_wording,
+)
 
 
 @dataclass
@@ -30,6 +38,8 @@ class Kit:
     instruments: dict[str, Instrument] = field(default_factory=dict)
     exporters: list[Exporter] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.wording`.
+    wording_packs: dict[tuple[str, str], WordingPack] = field(default_factory=dict)
 
     def instrument(self, instrument_id: str) -> Instrument:
         """The instrument with this id; a KeyError lists the known ids."""
@@ -38,6 +48,36 @@ class Kit:
         except KeyError:
             known = ", ".join(sorted(self.instruments)) or "none"
             raise KeyError(f"unknown instrument {instrument_id!r} (known: {known})") from None
+
+    def wording(self, instrument_id: str, language: str = "en") -> Wording | None:
+        """What the respondent reads: texts in ``language``, else English, else None."""
+        return merge_wording(self.instrument(instrument_id), language, self.wording_packs)
+
+    def can_administer(self, instrument_id: str, language: str = "en") -> tuple[bool, str]:
+        """(True, "") when there is wording in ``language``; (True, note) when only English
+        is; (False, why and where to install a pack) otherwise."""
+        if instrument_id not in self.instruments:
+            return False, self._unknown(instrument_id)
+        return administer_check(self.instruments[instrument_id], language, self.wording_packs)
+
+    def wording_languages(self, instrument_id: str) -> tuple[str, ...]:
+        """Languages with wording for the instrument (its definition's and its packs'); ()
+        means a structure-only instrument with no pack installed."""
+        return languages_of(self.instrument(instrument_id), self.wording_packs)
+
+    def missing_wording(self, instrument_id: str,
+                        languages: Iterable[str] | None = None) -> list[str]:
+        """Of ``languages`` (default: the app's, :func:`alliance_kit.i18n.languages`), those
+        the instrument has no wording in."""
+        from alliance_kit.i18n import languages as app_languages
+
+        have = set(self.wording_languages(instrument_id))
+        return [code for code in (app_languages() if languages is None else languages)
+                if code not in have]
+
+    def _unknown(self, instrument_id: str) -> str:
+        known = ", ".join(sorted(self.instruments)) or "none"
+        return f"unknown instrument {instrument_id!r} (known: {known})"
 
     def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any]) -> ScoreResult:
         """Score responses to one instrument: see :func:`alliance_kit.score`."""
@@ -92,6 +132,10 @@ def build_kit(
                                             f"(from {info.name}) replaces it", "warning"))
             kit.instruments[instrument.id] = instrument
             origin[instrument.id] = source
+    kit.wording_packs, problems = collect_packs(
+        [(info.name, entries) for info, entries in plugins.call("register_wording_packs")],
+        kit.instruments)
+    kit.problems.extend(problems)
     kit.problems[:0] = plugins.problems
     return kit
 

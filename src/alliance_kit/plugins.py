@@ -37,6 +37,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_alerts",
     "alliance_kit.default_exporters",
     "alliance_kit.default_instruments",
+    "alliance_kit.default_wording",
     "alliance_kit.default_pages",
 )
 ENTRY_POINT_GROUP = "alliance_kit"

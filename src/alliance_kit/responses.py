@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: At most this many problems are described; the rest are counted.
 MAX_REPORTED = 1000
+#: How many of them the exception's message shows.
+SHOWN_IN_MESSAGE = 20
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,10 @@ class InvalidResponses(ValueError):
     def __init__(self, errors: list[ResponseError], total: int | None = None):
         self.errors = errors
         self.total = total if total is not None else len(errors)
-        more = f"\n... and {self.total - len(errors)} more" if self.total > len(errors) else ""
-        super().__init__("\n".join(str(e) for e in errors[:20]) + more)
+        shown = errors[:SHOWN_IN_MESSAGE]
+        more = self.total - len(shown)
+        text = "\n".join(str(e) for e in shown)
+        super().__init__(text + (f"\n... and {more} more" if more > 0 else ""))
 
 
 def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +67,14 @@ def _condition_schema(cond: Mapping[str, Any]) -> dict[str, Any] | None:
     if "score" in cond:
         return None
     value = cond["value"]
-    test = {">=": {"minimum": value}, ">": {"exclusiveMinimum": value},
-            "<=": {"maximum": value}, "<": {"exclusiveMaximum": value},
-            "==": {"const": value}, "!=": {"not": {"const": value}}}[cond["op"]]
+    test = {
+        ">=": {"minimum": value},
+        ">": {"exclusiveMinimum": value},
+        "<=": {"maximum": value},
+        "<": {"exclusiveMaximum": value},
+        "==": {"const": value},
+        "!=": {"not": {"const": value}},
+    }[cond["op"]]
     return {"properties": {cond["item"]: {"type": "number", **test}}, "required": [cond["item"]]}
 
 
@@ -84,11 +93,13 @@ def response_schema(instrument: Instrument) -> dict[str, Any]:
             continue
         when = _condition_schema(item.ask_if)
         if when is not None:
-            conditional.append({
-                "if": when,
-                "then": {"required": [item.id]} if item.required else {},
-                "else": {"properties": {item.id: {"type": "null"}}},
-            })
+            conditional.append(
+                {
+                    "if": when,
+                    "then": {"required": [item.id]} if item.required else {},
+                    "else": {"properties": {item.id: {"type": "null"}}},
+                }
+            )
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{jsonschemas.BASE}responses/{instrument.id}/{instrument.version}.json",
@@ -139,10 +150,15 @@ def validate_response(instrument: Instrument, answers: Mapping[str, Any]) -> lis
 def _answer_error(instrument: Instrument, item_id: str, value: Any, answers) -> ResponseError:
     item = instrument.item(item_id)
     if item.ask_if is not None and value is not None:
-        return ResponseError(0, item_id, f"answered, but the item is only asked when "
-                             f"{rules.describe(item.ask_if)}: leave it blank")
-    return ResponseError(0, item_id, f"{value!r} is not allowed: give "
-                         f"{item.scale_type.describe(item.scale)}")
+        return ResponseError(
+            0,
+            item_id,
+            f"answered, but the item is only asked when "
+            f"{rules.describe(item.ask_if)}: leave it blank",
+        )
+    return ResponseError(
+        0, item_id, f"{value!r} is not allowed: give {item.scale_type.describe(item.scale)}"
+    )
 
 
 def read_answers(
@@ -191,12 +207,15 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return column.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(column), dtype=bool)
     text = column.astype("string").str.strip()
     blank = text.isna() | (text == "")
-    numbers = pd.to_numeric(text.mask(blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    numbers = pd.to_numeric(text.mask(blank), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     return numbers, (~blank & np.isnan(numbers)).to_numpy(dtype=bool)
 
 
-def _describe(errors: list[ResponseError], item: Item, bad: np.ndarray, shown: np.ndarray,
-              what: str) -> int:
+def _describe(
+    errors: list[ResponseError], item: Item, bad: np.ndarray, shown: np.ndarray, what: str
+) -> int:
     rows = np.flatnonzero(bad)
     allowed = item.scale_type.describe(item.scale)
     for row in rows[: max(0, MAX_REPORTED - len(errors))]:

@@ -16,8 +16,14 @@ OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "!=": np.not_equal,
 }
 
-WORDS = {">=": "at or above", ">": "above", "<=": "at or below", "<": "below", "==": "equal to",
-         "!=": "not equal to"}
+WORDS = {
+    ">=": "at or above",
+    ">": "above",
+    "<=": "at or below",
+    "<": "below",
+    "==": "equal to",
+    "!=": "not equal to",
+}
 
 
 def compare(values: np.ndarray, op: str, threshold: float | np.ndarray) -> np.ndarray:

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from alliance_kit import rules
-from alliance_kit.responses import InvalidResponses, ResponseError, read_answers
+from alliance_kit.responses import MAX_REPORTED, InvalidResponses, ResponseError, read_answers
 from alliance_kit.types import Computed, ScoringInputs
 from alliance_kit.version import __version__ as ENGINE_VERSION
 
-MAX_ATTRIBUTE_ERRORS = 100
 
 if TYPE_CHECKING:
     from alliance_kit.definitions import Instrument, Score
@@ -65,8 +64,9 @@ class ScoreResult:
             columns[score_id] = messages[computed.reason_codes]
         return pd.DataFrame(columns, index=self.scores.index)
 
-    def to_frame(self, *, bands: bool = True, flags: bool = False,
-                 reasons: bool = False) -> pd.DataFrame:
+    def to_frame(
+        self, *, bands: bool = True, flags: bool = False, reasons: bool = False
+    ) -> pd.DataFrame:
         """Scores side by side: ``<score>``, then ``<score>_band`` where bands exist."""
         parts = []
         for score_id in self.scores.columns:
@@ -90,7 +90,7 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame([data])
     values, errors, total, warnings = read_answers(instrument, data)
-    attributes, attribute_errors = _attributes(instrument, data)
+    attributes, attribute_errors, attribute_total = _attributes(instrument, data)
     n = len(data)
     items: dict[str, np.ndarray] = {}
     raw_items: dict[str, np.ndarray] = {}
@@ -108,9 +108,15 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
                 skipped = known & ~met
                 answered_anyway = skipped & ~np.isnan(raw)
                 for row in np.flatnonzero(answered_anyway)[: max(0, 1000 - len(errors))]:
-                    errors.append(ResponseError(int(row), ident, "answered, but the item is only "
-                                                f"asked when {rules.describe(item.ask_if)}: "
-                                                "leave it blank"))
+                    errors.append(
+                        ResponseError(
+                            int(row),
+                            ident,
+                            "answered, but the item is only "
+                            f"asked when {rules.describe(item.ask_if)}: "
+                            "leave it blank",
+                        )
+                    )
                 total += int(answered_anyway.sum())
                 fill = np.nan if item.when_not_asked is None else float(item.when_not_asked)
                 raw = np.where(skipped, fill, raw)
@@ -127,10 +133,10 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
             scores[ident] = result.values
             computed[ident] = result
     errors += attribute_errors
-    total += len(attribute_errors)
+    total += attribute_total
     if total:
         errors.sort(key=lambda e: (e.row, e.column))
-        raise InvalidResponses(errors, total)
+        raise InvalidResponses(errors[:MAX_REPORTED], total)
     index = data.index
     score_frame = pd.DataFrame({s.id: scores[s.id] for s in instrument.scores}, index=index)
     return ScoreResult(
@@ -138,11 +144,15 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
         instrument_version=instrument.version,
         engine_version=ENGINE_VERSION,
         scores=score_frame,
-        bands=pd.DataFrame({s.id: _bands(s, scores[s.id]) for s in instrument.scores if s.bands},
-                           index=index),
+        bands=pd.DataFrame(
+            {s.id: _bands(s, scores[s.id]) for s in instrument.scores if s.bands}, index=index
+        ),
         flags=pd.DataFrame(
-            {f"{s.id}_{c['id']}": _flag(c, scores[s.id], attributes)
-             for s in instrument.scores for c in s.cutoffs},
+            {
+                f"{s.id}_{c['id']}": _flag(c, scores[s.id], attributes)
+                for s in instrument.scores
+                for c in s.cutoffs
+            },
             index=index,
         ),
         warnings=warnings,
@@ -153,7 +163,7 @@ def score(instrument: Instrument, data: pd.DataFrame | Mapping[str, object]) -> 
 
 
 def _round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:
-    factor = 10.0 ** decimals
+    factor = 10.0**decimals
     # The small nudge keeps 2.675 (stored as 2.67499...) rounding up, as people expect.
     return np.floor(values * factor + 0.5 + 1e-9) / factor
 
@@ -173,10 +183,14 @@ def _bands(score: Score, values: np.ndarray) -> pd.Categorical:
 
 def _attributes(
     instrument: Instrument, data: pd.DataFrame
-) -> tuple[dict[str, np.ndarray], list[ResponseError]]:
-    """Respondent attributes (e.g. sex) from their columns, normalized to lower case."""
+) -> tuple[dict[str, np.ndarray], list[ResponseError], int]:
+    """Respondent attributes (e.g. sex) from their columns, normalized to lower case.
+
+    Returns the values, the errors described (at most MAX_REPORTED) and the error count.
+    """
     found: dict[str, np.ndarray] = {}
     errors: list[ResponseError] = []
+    total = 0
     for name, spec in instrument.attributes.items():
         if name not in data.columns:
             found[name] = np.full(len(data), None, dtype=object)
@@ -184,12 +198,20 @@ def _attributes(
         text = data[name].astype("string").str.strip().str.lower()
         text = text.mask(text == "")
         unknown = text.notna() & ~text.isin(spec["values"])
-        for row in np.flatnonzero(unknown.to_numpy(bool))[:MAX_ATTRIBUTE_ERRORS]:
-            errors.append(ResponseError(int(row), name, f"{data[name].iloc[row]!r} is not a "
-                                        f"value of {name}: give one of {', '.join(spec['values'])}"
-                                        " or leave it blank"))
+        rows = np.flatnonzero(unknown.to_numpy(bool))
+        total += len(rows)
+        for row in rows[: max(0, MAX_REPORTED - len(errors))]:
+            errors.append(
+                ResponseError(
+                    int(row),
+                    name,
+                    f"{data[name].iloc[row]!r} is not a "
+                    f"value of {name}: give one of {', '.join(spec['values'])}"
+                    " or leave it blank",
+                )
+            )
         found[name] = text.astype(object).where(text.notna(), None).to_numpy(object)
-    return found, errors
+    return found, errors, total
 
 
 def _flag(cutoff: Mapping, values: np.ndarray, attributes: dict[str, np.ndarray]) -> pd.array:
@@ -198,8 +220,13 @@ def _flag(cutoff: Mapping, values: np.ndarray, attributes: dict[str, np.ndarray]
     if isinstance(threshold, Mapping):
         by = attributes[threshold["attribute"]]
         default = threshold.get("otherwise", np.nan)
-        threshold = (pd.Series(by, dtype=object).map(threshold["values"]).astype(float)
-                     .fillna(default).to_numpy(float))
+        threshold = (
+            pd.Series(by, dtype=object)
+            .map(threshold["values"])
+            .astype(float)
+            .fillna(default)
+            .to_numpy(float)
+        )
     raised = rules.compare(values, cutoff["op"], threshold)
     known = ~np.isnan(values) & ~np.isnan(np.asarray(threshold, dtype=float))
     return pd.arrays.BooleanArray(raised, ~known)

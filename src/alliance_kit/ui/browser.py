@@ -25,7 +25,7 @@ from alliance_kit.ui.text import (
 )
 
 if TYPE_CHECKING:
-    from alliance_kit.definitions import Instrument
+    from alliance_kit.definitions import Instrument, Problem
     from alliance_kit.kit import Kit
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -35,6 +35,8 @@ WORDING = {
                 ":material/edit_note:"),
     "structure-only": ("structure only — needs a wording pack", "gray", ":material/lock:"),
 }
+TIMING = {"session-start": "given at the start of a session",
+          "session-end": "given at the end of a session", "any": "given at any time"}
 NO_WORDING = "— (wording pack needed)"
 KEY = "browser"
 
@@ -83,8 +85,8 @@ def _instrument(instrument: Instrument, language: str) -> None:
     st.badge(words, color=color, icon=icon)
     facts = [f"id {instrument.id}", f"version {instrument.version}",
              "languages " + (", ".join(instrument.languages) or "none shipped")]
-    if raw.get("timing"):
-        facts.append(f"given {raw['timing'].replace('-', ' ')}")
+    if timing := raw.get("timing"):
+        facts.append(TIMING.get(timing, f"given: {timing}"))
     st.caption(" · ".join(plain(f) for f in facts))
     if instrument.languages and language not in instrument.languages:
         st.caption(plain(f"No {LANGUAGES[language]} wording in this definition: "
@@ -92,9 +94,9 @@ def _instrument(instrument: Instrument, language: str) -> None:
     if raw.get("description"):
         st.markdown(plain(instrument.text(raw["description"], language)))
     if instrument.wording == "structure-only":
-        st.info("This definition ships no item wording (the wording is under licence). "
-                "A wording pack is needed to show or give it; scoring and alerts work "
-                "without one.", icon=":material/info:")
+        st.info("This definition ships no item wording: a wording pack is needed to show "
+                "or give the items. Their structure, scores and alert rules are below.",
+                icon=":material/info:")
 
     items, scores, alerts, about = st.tabs([
         f"Items ({len(instrument.items)})", f"Scores ({len(instrument.scores)})",
@@ -113,65 +115,60 @@ def _instrument(instrument: Instrument, language: str) -> None:
 def _items(instrument: Instrument, language: str) -> None:
     if stem := instrument.raw.get("stem"):
         st.markdown("**Instructions:** " + plain(instrument.text(stem, language)))
+    missing = NO_WORDING if instrument.wording == "structure-only" else "—"
     rows = [
         {
             "Item": item.id,
-            "Text": instrument.text(item.text, language) or (
-                NO_WORDING if instrument.wording == "structure-only" else "—"),
-            "Answers": scale_words(item.scale_type, item.scale, language),
-            "Reverse": item.reverse,
-            "Required": item.required,
-            "Scored": item.scored,
-            "Asked": asked_when(item.ask_if, item.when_not_asked),
+            "Text": instrument.text(item.text, language) or missing,
+            "Reverse": _yes(item.reverse),
+            "Required": _yes(item.required),
+            "Scored": _yes(item.scored),
+            "Asked when": asked_when(item.ask_if, item.when_not_asked),
             "Note": item.note or "",
         }
         for item in instrument.items
     ]
-    frame = pd.DataFrame(rows)
-    if not frame["Note"].astype(bool).any():
-        frame = frame.drop(columns="Note")
-    st.dataframe(
-        frame, hide_index=True, key=f"{KEY}:{instrument.id}:items", width="stretch",
-        column_config={
-            "Item": st.column_config.TextColumn(width="small", pinned=True),
-            "Text": st.column_config.TextColumn(width="large"),
-            "Answers": st.column_config.TextColumn(width="medium"),
-            "Reverse": st.column_config.CheckboxColumn(width="small"),
-            "Required": st.column_config.CheckboxColumn(width="small"),
-            "Scored": st.column_config.CheckboxColumn(width="small"),
-            "Asked": st.column_config.TextColumn("Asked when", width="medium"),
-        },
-    )
+    _table(rows, f"{instrument.id}:items", {"Item": 56, "Text": 300, "Reverse": 72,
+                                            "Required": 80, "Scored": 68, "Asked when": 200,
+                                            "Note": 200})
+    st.markdown("**Answers**")
+    scales: dict[str, list] = {}
+    for item in instrument.items:
+        scales.setdefault(item.scale_id, []).append(item)
+    rows = [
+        {
+            "Scale": scale_id,
+            "Items": ", ".join(item.id for item in items),
+            "Allowed answers": scale_words(items[0].scale_type, items[0].scale, language),
+        }
+        for scale_id, items in scales.items()
+    ]
+    _table(rows, f"{instrument.id}:scales", {"Scale": 110, "Items": 150,
+                                             "Allowed answers": 520})
 
 
 def _scores(instrument: Instrument, language: str) -> None:
     if not instrument.scores:
         st.caption("This instrument has no scores.")
         return
-    rows = [
-        {
-            "Score": score.id,
-            "Name": instrument.text(score.spec.get("title"), language),
-            "Method": score.method,
-            "Built from": built_from(score.items, score.scores),
-            "Range": f"{number(score.range[0])}–{number(score.range[1])}",
-            "Bands": bands_words(score.bands, language),
-            "Cut-offs": "; ".join(cutoff_words(c, language) for c in score.cutoffs),
-            "Norms and reliable change": norms_words(score.norms),
-        }
-        for score in instrument.scores
-    ]
-    st.dataframe(
-        pd.DataFrame(rows), hide_index=True, key=f"{KEY}:{instrument.id}:scores",
-        width="stretch",
-        column_config={
-            "Score": st.column_config.TextColumn(width="small", pinned=True),
-            "Built from": st.column_config.TextColumn(width="medium"),
-            "Bands": st.column_config.TextColumn(width="large"),
-            "Cut-offs": st.column_config.TextColumn(width="medium"),
-            "Norms and reliable change": st.column_config.TextColumn(width="large"),
-        },
-    )
+    # One column per score, one row per property: reads on a narrow screen.
+    fields = {
+        "Name": lambda s: instrument.text(s.spec.get("title"), language),
+        "Method": lambda s: s.method,
+        "Built from": lambda s: built_from(s.items, s.scores),
+        "Range": lambda s: f"{number(s.range[0])}–{number(s.range[1])}",
+        "Bands": lambda s: bands_words(s.bands, language),
+        "Cut-offs": lambda s: "; ".join(cutoff_words(c, language) for c in s.cutoffs),
+        "Norms and reliable change": lambda s: norms_words(s.norms),
+    }
+    rows = []
+    for name, get in fields.items():
+        row = {"Score": name, **{score.id: get(score) for score in instrument.scores}}
+        if any(value for key, value in row.items() if key != "Score"):
+            rows.append(row)
+    each = max(120, (760 - 120) // len(instrument.scores))
+    _table(rows, f"{instrument.id}:scores",
+           {"Score": 120, **{score.id: each for score in instrument.scores}})
 
 
 def _alerts(instrument: Instrument, language: str) -> None:
@@ -179,27 +176,40 @@ def _alerts(instrument: Instrument, language: str) -> None:
         st.caption("This instrument has no alert rules.")
         return
     cutoffs = {(score.id, c["id"]): c for score in instrument.scores for c in score.cutoffs}
-    rows = [
-        {
+    rows = []
+    for alert in instrument.alerts:
+        rule = alert_rule_words(alert.spec, cutoffs, language)
+        if note := alert.spec.get("note"):
+            rule += f". Note: {note}"
+        rows.append({
             "Alert": alert.id,
             "Severity": alert.severity,
-            "Type": alert.type,
-            "Rule": alert_rule_words(alert.spec, cutoffs, language),
+            "Rule": rule,
             "Message": instrument.text(alert.spec.get("message"), language),
-            "Note": alert.spec.get("note", ""),
-        }
-        for alert in instrument.alerts
-    ]
+        })
+    _table(rows, f"{instrument.id}:alerts",
+           {"Alert": 120, "Severity": 80, "Rule": 250, "Message": 330})
+
+
+def _table(rows: list[dict], key: str, widths: dict[str, int]) -> None:
+    """Rows as a read-only dataframe (never Markdown), wrapping long text to 3-4 lines."""
+    frame = pd.DataFrame(rows)
+    frame = frame.loc[:, [c for c in frame.columns if frame[c].astype(str).str.len().any()]]
+    lines = max((len(str(value)) * 6.5 / widths.get(column, 200)
+                 for column in frame.columns for value in frame[column]), default=1)
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True, key=f"{KEY}:{instrument.id}:alerts",
-        width="stretch",
+        frame, hide_index=True, key=f"{KEY}:{key}", width="stretch", height="content",
+        # Streamlit wraps cell text only when rows are taller than 4rem (64px).
+        row_height=None if lines <= 1 else 68 if lines <= 3 else 88,
         column_config={
-            "Alert": st.column_config.TextColumn(width="small", pinned=True),
-            "Severity": st.column_config.TextColumn(width="small"),
-            "Rule": st.column_config.TextColumn(width="medium"),
-            "Message": st.column_config.TextColumn(width="large"),
+            column: st.column_config.TextColumn(width=width, pinned=index == 0)
+            for index, (column, width) in enumerate(widths.items()) if column in frame
         },
     )
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _about(instrument: Instrument, language: str) -> None:
@@ -240,8 +250,14 @@ def _problems(kit: Kit) -> None:
     st.markdown(plain(f"{errors} error{'s' if errors != 1 else ''} and {warnings} "
                       f"warning{'s' if warnings != 1 else ''}. A definition with an error is "
                       "not loaded; fix the file and restart the app to load it again."))
+    by_file: dict[str, list[Problem]] = {}
     for problem in problems:
-        if problem.severity == "error":
-            st.error(plain(problem), icon=":material/error:")
+        by_file.setdefault(problem.source, []).append(problem)
+    for source, found in by_file.items():
+        lines = [f"- {plain(p.path)}: " + ("" if p.severity == "error" else "warning: ")
+                 + plain(p.message) for p in found]
+        body = f"**{plain(source)}**\n\n" + "\n".join(lines)
+        if any(p.severity == "error" for p in found):
+            st.error(body, icon=":material/error:")
         else:
-            st.warning(plain(problem), icon=":material/warning:")
+            st.warning(body, icon=":material/warning:")

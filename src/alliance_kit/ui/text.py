@@ -74,25 +74,28 @@ def asked_when(ask_if: Mapping[str, Any] | None, when_not_asked: float | None) -
 
 
 def threshold(op: str, value: Any) -> str:
-    """'≥ 10', or for a cut-off that depends on an attribute '≥ 4 (sex male), 3 (female) ...'."""
+    """'≥ 10'; for a cut-off that depends on an attribute '≥ 4 if sex is male, ≥ 3 if female'."""
     symbol = OP_SYMBOLS.get(op, op)
     if isinstance(value, Mapping):
-        by = ", ".join(f"{number(v)} ({name})" for name, v in value.get("values", {}).items())
-        words = f"{symbol} by {value.get('attribute', '?')}: {by}"
+        parts = [f"{symbol} {number(v)} if {name}" for name, v in value.get("values", {}).items()]
+        if parts:
+            parts[0] = parts[0].replace(" if ", f" if {value.get('attribute', '?')} is ", 1)
         if "otherwise" in value:
-            words += f"; otherwise {number(value['otherwise'])}"
-        return words
+            parts.append(f"{symbol} {number(value['otherwise'])} otherwise")
+        return ", ".join(parts)
     return f"{symbol} {number(value)}"
 
 
 def bands_words(bands: Iterable[Mapping[str, Any]], language: str = "en") -> str:
+    """'0–4 Minimal, 5–9 Mild, ...'."""
     return ", ".join(f"{number(b['min'])}–{number(b['max'])} "
                      f"{text_in(b.get('label'), language) or b['id']}" for b in bands)
 
 
 def cutoff_words(cutoff: Mapping[str, Any], language: str = "en") -> str:
+    """'≥ 10 Probable depression (caseness)', with the cut-off's note when it has one."""
     label = text_in(cutoff.get("label"), language) or cutoff["id"]
-    words = f"{threshold(cutoff['op'], cutoff['value'])} {label}"
+    words = f"{threshold(cutoff['op'], cutoff['value'])}: {label}"
     if cutoff.get("note"):
         words += f" (note: {cutoff['note']})"
     return words
