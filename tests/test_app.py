@@ -149,7 +149,9 @@ def test_wai_sr_shows_no_wording_and_asks_for_a_pack(app):
 
 
 def test_language_choice_with_english_fallback(app):
-    at = choose(app(), "session-checkin", "es")
+    at = choose(app(), "session-checkin")
+    at.radio(key="browser:language").set_value("es").run()
+    assert at.selectbox(key="browser:instrument").value == "session-checkin"
     assert at.header[0].value == plain("Revisión breve de la sesión")
     assert any("project wording — not a validated instrument" in b for b in markdown_bodies(at))
     at = choose(at, "phq-9")

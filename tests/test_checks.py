@@ -622,3 +622,10 @@ def test_local_problems_of_two_scales_are_both_reported(minimal):
     problems = find_problems(minimal)
     assert at(problems, "$.scales.freq.options[3].value"), [str(p) for p in problems]
     assert at(problems, "$.scales.vas.min"), [str(p) for p in problems]
+
+
+def test_prorated_sum_needs_positive_weights(minimal):
+    minimal["scores"][0] = {"id": "wsum", "method": "sum", "items": ["a", "b", "c"],
+                            "weights": {"b": -1}, "max_missing": 1}
+    message = only(find_problems(minimal), "$.scores[0].weights.b")
+    assert "positive" in message

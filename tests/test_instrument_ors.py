@@ -1,4 +1,4 @@
-"""ORS golden values: reliable change of 5, the clinical cut-off 25 (28 adolescents, 32 children)."""
+"""ORS golden values: reliable change of 5, clinical cut-off 25 (28 adolescents, 32 children)."""
 
 from __future__ import annotations
 

@@ -55,8 +55,7 @@ def test_hand_example(urica) -> None:
 
 
 def test_unscored_items_change_nothing(urica) -> None:
-    frame = pd.DataFrame([HAND, {**HAND, **dict.fromkeys(UNSCORED, 1)},
-                          {**HAND, **dict.fromkeys(UNSCORED, 5)}, {**HAND, **dict.fromkeys(UNSCORED, NA)}])
+    frame = pd.DataFrame([HAND, *({**HAND, **dict.fromkeys(UNSCORED, v)} for v in (1, 5, NA))])
     scores = alliance_kit.score(urica, frame).scores
     for column in scores:
         assert scores[column].nunique() == 1, column

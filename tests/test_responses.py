@@ -165,7 +165,7 @@ def test_auditc_asked_items_are_required_when_drinking(auditc):
 def test_auditc_skip_logic_in_a_table(auditc):
     frame = pd.DataFrame({"1": [0, 0, 2], "2": [np.nan, 3, 1], "3": [np.nan, np.nan, 1]})
     with pytest.raises(InvalidResponses) as info:
-        auditc.raw and alliance_kit.score(auditc, frame)
+        alliance_kit.score(auditc, frame)
     errors = info.value.errors
     assert [(e.row, e.column) for e in errors] == [(1, "2")]
     assert "only asked when" in errors[0].message
@@ -326,3 +326,29 @@ def test_booleans_in_a_numeric_column(minimal):
 def test_module_exports():
     assert responses.InvalidResponses is alliance_kit.InvalidResponses
     assert responses.ResponseError is alliance_kit.ResponseError
+
+
+def test_duplicate_item_columns_are_reported_plainly(phq9):
+    # A CSV with a repeated header gives two columns named "1": say so, do not crash.
+    frame = pd.DataFrame([[1] * 10], columns=[*(str(n) for n in range(1, 10)), "1"])
+    with pytest.raises(ValueError, match="'1'"):
+        alliance_kit.score(phq9, frame)
+
+
+def test_infinite_answer_rejected_without_numpy_warnings(phq9):
+    import warnings
+
+    frame = pd.DataFrame([phq9_row(), phq9_row()]).astype(float)
+    frame.loc[1, "3"] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(InvalidResponses) as info:
+            alliance_kit.score(phq9, frame)
+    assert [(e.row, e.column) for e in info.value.errors] == [(1, "3")]
+
+
+def test_validate_response_rejects_booleans_and_nan(phq9):
+    good = {str(n): 1 for n in range(1, 10)}
+    assert [e.column for e in validate_response(phq9, {**good, "3": True})] == ["3"]
+    assert [e.column for e in validate_response(phq9, {**good, "3": float("nan")})] == ["3"]
+    assert validate_response(phq9, {**good, "3": 1.0}) == []

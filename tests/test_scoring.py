@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import band, load, make_minimal, options
+from conftest import INSTRUMENTS, band, load, make_minimal, options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -507,9 +507,8 @@ def property_definition():
 
 
 PROPERTY_INSTRUMENT = load(property_definition())
-PHQ9 = alliance_kit.load_definition(
-    __import__("conftest").INSTRUMENTS / "phq-9.json")
-WAI = alliance_kit.load_definition(__import__("conftest").INSTRUMENTS / "wai-sr.json")
+PHQ9 = alliance_kit.load_definition(INSTRUMENTS / "phq-9.json")
+WAI = alliance_kit.load_definition(INSTRUMENTS / "wai-sr.json")
 PROPERTY_CASES = {
     "phq-9": (PHQ9, PHQ_ITEMS, [0.0, 1.0, 2.0, 3.0]),
     "wai-sr": (WAI, WAI_ITEMS, [1.0, 2.0, 3.0, 4.0, 5.0]),

@@ -29,7 +29,9 @@ WORDING = {
 }
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|&#~])")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+#: What would start a list or heading underline at the start of a line: '- x', '1. x'.
+_BULLET = re.compile(r"^([-+=])")
+_ORDERED = re.compile(r"^(\d+)([.)])")
 
 
 def escape(text: Any, *, line_start: bool = False) -> str:
@@ -40,7 +42,7 @@ def escape(text: Any, *, line_start: bool = False) -> str:
     """
     flat = _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
     if line_start:
-        flat = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
+        flat = _ORDERED.sub(r"\1\\\2", _BULLET.sub(r"\\\1", flat))
     return flat
 
 
@@ -74,7 +76,8 @@ def _threshold(value: Any) -> str:
 
 
 def _cutoff(score: Score, cutoff: Mapping[str, Any]) -> str:
-    return f"{code(cutoff['id'])}: {code(score.id)} {WORDS[cutoff['op']]} {_threshold(cutoff['value'])}"
+    rule = f"{WORDS[cutoff['op']]} {_threshold(cutoff['value'])}"
+    return f"{code(cutoff['id'])}: {code(score.id)} {rule}"
 
 
 def _band(instrument: Instrument, band: Mapping[str, Any]) -> str:

@@ -170,8 +170,9 @@ def classify_change(baseline: Any, current: Any, norms: Norms) -> np.ndarray:
 
     Reliable change uses the fixed threshold when given (|diff| >= threshold),
     else the RCI (|RC| > 1.96). "recovered" means reliable improvement with the
-    baseline on the dysfunctional side of c and the current score strictly
-    beyond c in the better direction; without a cut-off nobody is "recovered".
+    baseline on the dysfunctional side of c and the current score on the functional
+    side: strictly beyond c in the better direction, or at c when the norms say
+    ``"at_cutoff": "functional"``; without a cut-off nobody is "recovered".
     Inputs broadcast against each other; scalars give a 0-d array.
     """
     higher_better = _higher_is_better(norms)
@@ -192,8 +193,10 @@ def classify_change(baseline: Any, current: Any, norms: Norms) -> np.ndarray:
         cut = clinical_cutoff(norms)
         if cut is not None:
             sign = 1.0 if higher_better else -1.0
-            functional_base = sign * (base - cut) > _EPS
-            functional_curr = sign * (curr - cut) > _EPS
+            # A score exactly at c is clinical unless the norms say it is functional.
+            edge = -_EPS if (norms or {}).get("at_cutoff") == "functional" else _EPS
+            functional_base = sign * (base - cut) > edge
+            functional_curr = sign * (curr - cut) > edge
             recovered = improved & ~functional_base & functional_curr
     out = np.full(base.shape, NO_RELIABLE_CHANGE, dtype=object)
     out[deteriorated] = RELIABLE_DETERIORATION

@@ -11,6 +11,8 @@ import click
 import pandas as pd
 
 from alliance_kit import psychometrics
+from alliance_kit.cli_store import COMMANDS
+from alliance_kit.default_exporters import write_csv
 from alliance_kit.definitions import try_load_definition
 from alliance_kit.kit import Kit, build_kit
 from alliance_kit.responses import InvalidResponses
@@ -22,7 +24,8 @@ FIRST_DATA_ROW = 2
 MAX_PRINTED_ERRORS = 50
 
 
-def _kit(ctx: click.Context) -> Kit:
+def kit_of(ctx: click.Context) -> Kit:
+    """The kit for this run: the one ``main`` built, or a new one."""
     root = ctx.find_root()
     if root.obj is None:
         root.obj = build_kit()
@@ -31,7 +34,7 @@ def _kit(ctx: click.Context) -> Kit:
 
 def _instrument(ctx: click.Context, instrument_id: str):
     try:
-        return _kit(ctx).instrument(instrument_id)
+        return kit_of(ctx).instrument(instrument_id)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="ID") from None
 
@@ -70,10 +73,16 @@ def instruments() -> None:
 )
 @click.pass_context
 def instruments_list(ctx: click.Context, fmt: str) -> None:
-    """One line per instrument: id, version, title, wording status."""
+    """One line per instrument: id, version, title, wording status, languages.
+
+    The languages column lists the languages the instrument can be given in (from its
+    definition and installed wording packs), or "needs wording pack".
+    """
+    kit = kit_of(ctx)
     rows = [
-        {"id": i.id, "version": i.version, "title": i.text(i.title), "wording": i.wording}
-        for i in sorted(_kit(ctx).instruments.values(), key=lambda i: i.id)
+        {"id": i.id, "version": i.version, "title": i.text(i.title), "wording": i.wording,
+         "languages": ",".join(kit.wording_languages(i.id)) or "needs wording pack"}
+        for i in sorted(kit.instruments.values(), key=lambda i: i.id)
     ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -123,7 +132,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Exits 0 when every definition is valid, 1 otherwise. Scale types, score methods and
     alert types from installed plugins are known.
     """
-    kit = _kit(ctx)
+    kit = kit_of(ctx)
     files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     errors = 0
     for path in files:
@@ -167,7 +176,7 @@ def score_command(
     Parquet by file suffix. A bad value is reported with its row (as a spreadsheet numbers
     it, the header being row 1) and column, and nothing is written.
     """
-    kit = _kit(ctx)
+    kit = kit_of(ctx)
     instrument = _instrument(ctx, instrument_id)
     try:
         exporter = kit.exporter_for(output) if output else None
@@ -196,7 +205,7 @@ def score_command(
         click.echo(f"{input_path}: warning: {warning}", err=True)
     scored = pd.concat([data, result.to_frame(flags=flags, reasons=reasons)], axis=1)
     if exporter is None:
-        scored.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(scored, sys.stdout)
     else:
         _write_atomically(exporter, scored, output)
         click.echo(f"wrote {len(scored)} row(s) to {output}", err=True)
@@ -229,7 +238,7 @@ def psychometrics_command(
     omega (one factor), then per item n, mean, sd, corrected item-total r and alpha if
     the item is deleted. Items are keyed (reversed) first.
     """
-    kit = _kit(ctx)
+    kit = kit_of(ctx)
     instrument = _instrument(ctx, instrument_id)
     try:
         keyed = kit.score(instrument_id, _read(input_path)).keyed_items()
@@ -262,7 +271,7 @@ def psychometrics_command(
 @click.pass_context
 def plugins(ctx: click.Context, show_all: bool, fmt: str) -> None:
     """Installed plugins: name, version, where from, and the hooks they implement."""
-    kit = _kit(ctx)
+    kit = kit_of(ctx)
     shown = [p for p in kit.plugin_info if show_all or not p.builtin]
     if fmt == "json":
         click.echo(
@@ -287,6 +296,10 @@ def plugins(ctx: click.Context, show_all: bool, fmt: str) -> None:
             click.echo(f"{p.name}\t{p.version or '-'}\t{p.source}\t{', '.join(p.hooks)}")
     for problem in kit.plugins.problems:
         click.echo(str(problem), err=True)
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -18,7 +18,11 @@ def _walk(command: click.Command, path: list[str]):
 
 
 def cli_markdown(root: click.Command = cli) -> str:
-    """Every command's ``--help`` text under a heading of its own."""
+    """Every command's ``--help`` text under a heading of its own, built-in plugins' too."""
+    from alliance_kit.kit import build_kit
+
+    builtin = build_kit(entry_points=False, local=False)
+    builtin.plugins.call("register_commands", cli=root)
     parts = [
         "# CLI reference",
         "",

@@ -9,9 +9,13 @@ import pandas as pd
 from alliance_kit.hookspecs import hookimpl
 from alliance_kit.types import Exporter
 
+#: Twelve significant digits: whole scores print as "35", not "35.0"; no float noise.
+FLOAT_FORMAT = "%.12g"
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Write CSV to a path or an open text stream."""
+    frame.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> None:

@@ -112,10 +112,12 @@ def build_kit(
     disabled: Iterable[str] | None = None,
     *,
     entry_points: bool = True,
+    local: bool = True,
     extra: Iterable[object] = (),
 ) -> Kit:
     """Load every plugin and definition; bad ones become problems, the rest still load."""
-    plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, extra=extra)
+    plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
+                           extra=extra)
     kit = Kit(plugins=plugins, types=_collect_types(plugins))
     for _, exporters in plugins.call("register_exporters"):
         kit.exporters.extend(exporters)

@@ -20,7 +20,6 @@ from alliance_kit.responses import MAX_REPORTED, InvalidResponses, ResponseError
 from alliance_kit.types import Computed, ScoringInputs
 from alliance_kit.version import __version__ as ENGINE_VERSION
 
-
 if TYPE_CHECKING:
     from alliance_kit.definitions import Instrument, Score
 
@@ -195,9 +194,11 @@ def _attributes(
         if name not in data.columns:
             found[name] = np.full(len(data), None, dtype=object)
             continue
-        text = data[name].astype("string").str.strip().str.lower()
-        text = text.mask(text == "")
-        unknown = text.notna() & ~text.isin(spec["values"])
+        # Matched without regard to case, then spelled as the definition declares it.
+        declared = {value.lower(): value for value in spec["values"]}
+        typed = data[name].astype("string").str.strip()
+        text = typed.str.lower().map(declared, na_action="ignore")
+        unknown = typed.notna() & (typed != "") & text.isna()
         rows = np.flatnonzero(unknown.to_numpy(bool))
         total += len(rows)
         for row in rows[: max(0, MAX_REPORTED - len(errors))]:

@@ -39,6 +39,7 @@ TIMING = {"session-start": "given at the start of a session",
           "session-end": "given at the end of a session", "any": "given at any time"}
 NO_WORDING = "— (wording pack needed)"
 KEY = "browser"
+TABLET_WIDTH = 786
 
 
 def render(kit: Kit) -> None:
@@ -67,6 +68,8 @@ def _pickers(instruments: dict[str, Instrument]) -> tuple[str, str]:
     ids = sorted(instruments)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:
+        # Options are plain text (selectbox options render no Markdown) and stay in English:
+        # labels that change under a selected value confuse the widget in the browser.
         picked = st.selectbox(
             "Instrument", ids, key=f"{KEY}:instrument",
             format_func=lambda i: f"{i} · v{instruments[i].version} · "
@@ -128,9 +131,15 @@ def _items(instrument: Instrument, language: str) -> None:
         }
         for item in instrument.items
     ]
-    _table(rows, f"{instrument.id}:items", {"Item": 56, "Text": 300, "Reverse": 72,
-                                            "Required": 80, "Scored": 68, "Asked when": 200,
-                                            "Note": 200})
+    # Widths that fit a tablet (about 786px) without scrolling sideways.
+    widths = {"Item": max(56, 14 + 8 * max(len(item.id) for item in instrument.items)),
+              "Text": 0, "Reverse": 70, "Required": 78, "Scored": 66}
+    if any(item.note for item in instrument.items):
+        widths.update({"Asked when": 130, "Note": 136})
+    else:
+        widths["Asked when"] = 190
+    widths["Text"] = max(200, TABLET_WIDTH - sum(widths.values()))
+    _table(rows, f"{instrument.id}:items", widths)
     st.markdown("**Answers**")
     scales: dict[str, list] = {}
     for item in instrument.items:

@@ -1,0 +1,621 @@
+"""The service layer: the one way the app and the CLI read and write client data.
+
+Every function takes the acting :class:`~alliance_kit.access.Actor`, checks access in
+:mod:`alliance_kit.access`, does its work in one transaction, and writes an audit entry
+in that same transaction (reads of client data included). Answers are validated and
+scored before anything is written, so a response that is saved is always complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alliance_kit.access import (
+    STAFF_ROLES,
+    AccessDenied,
+    Actor,
+    require_client,
+    require_staff,
+    visible_client_ids,
+)
+from alliance_kit.alerts import SEVERITIES, evaluate_alerts
+from alliance_kit.definitions import Instrument
+from alliance_kit.kit import Kit
+from alliance_kit.responses import InvalidResponses, validate_response
+from alliance_kit.scoring import score
+from alliance_kit.store import audit
+from alliance_kit.store.engine import Store
+from alliance_kit.store.models import (
+    Alert,
+    Assignment,
+    CareTeam,
+    Client,
+    Episode,
+    Response,
+    Score,
+    Team,
+    User,
+)
+from alliance_kit.store.models import Session as SessionRow
+
+#: Longest idempotency key accepted (a UUID is 36 characters).
+MAX_KEY_LENGTH = 64
+
+
+class IdempotencyConflict(ValueError):
+    """The key was already used for a different submission: nothing was saved."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission stored (or had already stored, for a repeated key)."""
+
+    response_id: int
+    created: bool
+    scores: dict[str, float | None]
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _canonical(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_safe(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as plain JSON values: numbers stay numbers, NaN becomes None."""
+    safe = {}
+    for key, value in answers.items():
+        if isinstance(value, float | np.floating) and np.isnan(value):
+            value = None
+        elif isinstance(value, np.generic):
+            value = value.item()
+        safe[str(key)] = value
+    return safe
+
+
+class Services:
+    """Client data operations for one database and one kit."""
+
+    def __init__(self, store: Store, kit: Kit):
+        self.store = store
+        self.kit = kit
+
+    # ---- submitting -------------------------------------------------------------------
+
+    def submit_response(
+        self,
+        actor: Actor,
+        *,
+        client_id: int,
+        instrument_id: str,
+        answers: Mapping[str, Any],
+        idempotency_key: str,
+        language: str = "en",
+        session_id: int | None = None,
+        source: str = "kiosk",
+        started_at: dt.datetime | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        replaces_id: int | None = None,
+    ) -> Submitted:
+        """Validate, score and store one response with its scores, alerts and audit entry.
+
+        Idempotent: the same key with the same answers returns the stored response and
+        writes nothing; the same key with other answers raises IdempotencyConflict.
+        Raises InvalidResponses (nothing written) when an answer breaks the rules.
+        """
+        if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+            raise ValueError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is needed")
+        instrument = self.kit.instrument(instrument_id)
+        answers = _json_safe(answers)
+        attributes = _json_safe(attributes or {})
+        errors = validate_response(instrument, answers)
+        if errors:
+            raise InvalidResponses(errors)
+        payload_hash = hashlib.sha256(_canonical({
+            "client": client_id, "instrument": instrument.id, "version": instrument.version,
+            "answers": answers, "attributes": attributes, "session": session_id,
+            "replaces": replaces_id,
+        }).encode("utf-8")).hexdigest()
+
+        def work(session: Session) -> Submitted:
+            existing = self._by_key(session, idempotency_key)
+            if existing is not None:
+                return self._repeat(session, existing, payload_hash)
+            require_client(session, actor, client_id)
+            if actor.role not in ("system", "kiosk"):
+                require_staff(actor, "therapist", "supervisor", "admin")
+            session_number = self._session_number(session, client_id, session_id)
+            if replaces_id is not None:
+                self._check_replaceable(session, replaces_id, client_id, instrument.id)
+            response = Response(
+                idempotency_key=idempotency_key, client_id=client_id, session_id=session_id,
+                session_number=session_number, instrument_id=instrument.id,
+                instrument_version=instrument.version, language=language, answers=answers,
+                attributes=attributes, source=source, started_at=started_at,
+                entered_by=actor.user_id, replaces_id=replaces_id, payload_hash=payload_hash,
+            )
+            session.add(response)
+            session.flush()
+            scores, alerts = self._score_and_alert(session, instrument, response)
+            audit.append(session, actor=actor.label, action="submit", entity="response",
+                         entity_id=response.id, client_id=client_id,
+                         details={"instrument": instrument.id, "source": source,
+                                  "alerts": [a["rule_id"] for a in alerts]})
+            return Submitted(response.id, True, scores, alerts)
+
+        try:
+            return self.store.write(work)
+        except IntegrityError:
+            # Two submissions with one key raced: the other one won. Return what it stored.
+            def again(session: Session) -> Submitted:
+                existing = self._by_key(session, idempotency_key)
+                if existing is None:
+                    raise
+                return self._repeat(session, existing, payload_hash)
+
+            return self.store.write(again)
+
+    def _by_key(self, session: Session, key: str) -> Response | None:
+        return session.execute(
+            select(Response).where(Response.idempotency_key == key)
+        ).scalar_one_or_none()
+
+    def _repeat(self, session: Session, existing: Response, payload_hash: str) -> Submitted:
+        if existing.payload_hash != payload_hash:
+            raise IdempotencyConflict(
+                f"key {existing.idempotency_key!r} was already used for a different "
+                "submission: nothing was saved; start a new submission")
+        rows = session.execute(
+            select(Score.score_id, Score.value)
+            .where(Score.response_id == existing.id, Score.current)
+        ).all()
+        alerts = session.execute(
+            select(Alert.rule_id, Alert.severity, Alert.value, Alert.message)
+            .where(Alert.response_id == existing.id)
+        ).mappings().all()
+        return Submitted(existing.id, False, {r.score_id: r.value for r in rows},
+                         [dict(a) for a in alerts])
+
+    def _session_number(self, session: Session, client_id: int,
+                        session_id: int | None) -> int | None:
+        if session_id is None:
+            return None
+        row = session.get(SessionRow, session_id)
+        if row is None or row.client_id != client_id:
+            raise ValueError(f"session {session_id} is not a session of client {client_id}")
+        return row.number
+
+    def _check_replaceable(self, session: Session, replaces_id: int, client_id: int,
+                           instrument_id: str) -> None:
+        old = session.get(Response, replaces_id)
+        if old is None or old.client_id != client_id or old.instrument_id != instrument_id:
+            raise ValueError(f"response {replaces_id} is not a {instrument_id} response of "
+                             f"client {client_id}: nothing to correct")
+
+    def _series(self, session: Session, client_id: int, instrument_id: str) -> list[Response]:
+        """The client's current responses to one instrument, oldest first."""
+        replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
+        return list(session.execute(
+            select(Response)
+            .where(Response.client_id == client_id, Response.instrument_id == instrument_id,
+                   Response.id.not_in(replaced))
+            .order_by(Response.session_number.asc().nulls_last(), Response.submitted_at,
+                      Response.id)
+        ).scalars())
+
+    def _score_and_alert(self, session: Session, instrument: Instrument,
+                         response: Response) -> tuple[dict[str, float | None], list[dict]]:
+        """Score the client's series with the new response; store its scores and alerts."""
+        series = self._series(session, response.client_id, instrument.id)
+        frame = pd.DataFrame([{**r.answers, **(r.attributes or {})} for r in series])
+        frame["_client"] = response.client_id
+        frame["_order"] = np.arange(len(series))
+        result = score(instrument, frame)
+        position = next(i for i, r in enumerate(series) if r.id == response.id)
+        scores = self._store_scores(session, instrument, response.id, result, position)
+        raised = evaluate_alerts(instrument, result, frame, client="_client", order="_order")
+        alerts = []
+        for row in raised[raised["row"] == position].itertuples():
+            value = None if np.isnan(row.value) else float(row.value)
+            session.add(Alert(response_id=response.id, client_id=response.client_id,
+                              instrument_id=instrument.id, rule_id=row.alert,
+                              rule_type=row.type, severity=row.severity, value=value,
+                              message=row.message))
+            alerts.append({"rule_id": row.alert, "severity": row.severity, "value": value,
+                           "message": row.message})
+        return scores, alerts
+
+    def _store_scores(self, session: Session, instrument: Instrument, response_id: int,
+                      result, position: int) -> dict[str, float | None]:
+        reasons = result.reasons()
+        values = {}
+        for spec in instrument.scores:
+            value = result.scores[spec.id].iloc[position]
+            value = None if np.isnan(value) else float(value)
+            band = result.bands[spec.id].iloc[position] if spec.id in result.bands else None
+            session.add(Score(
+                response_id=response_id, score_id=spec.id, value=value,
+                band=None if pd.isna(band) else str(band),
+                reason=reasons[spec.id].iloc[position],
+                instrument_version=result.instrument_version,
+                engine_version=result.engine_version,
+            ))
+            values[spec.id] = value
+        return values
+
+    # ---- reading ----------------------------------------------------------------------
+
+    def caseload(self, actor: Actor) -> pd.DataFrame:
+        """The actor's clients, most urgent first: open alerts, last session, latest scores.
+
+        Columns: client_id, code, last_session, alliance_instrument, alliance, alliance_trend,
+        outcome_instrument, outcome, open_alerts, top_severity, alert_rules.
+        """
+        require_staff(actor, "therapist", "supervisor", "admin")
+        with self.store.read() as session:
+            visible = visible_client_ids(actor)
+            clients = pd.DataFrame(session.execute(
+                select(Client.id.label("client_id"), Client.code)
+                .where(Client.id.in_(visible), Client.active)
+            ).all(), columns=["client_id", "code"])
+            last = dict(session.execute(
+                select(SessionRow.client_id, func.max(SessionRow.date))
+                .where(SessionRow.client_id.in_(visible)).group_by(SessionRow.client_id)
+            ).all())
+            latest = self._latest_scores(session, visible)
+            alerts = pd.DataFrame(session.execute(
+                select(Alert.client_id, Alert.severity, Alert.rule_id, Alert.instrument_id)
+                .where(Alert.client_id.in_(visible), Alert.acknowledged_at.is_(None))
+            ).all(), columns=["client_id", "severity", "rule_id", "instrument_id"])
+        self._audit(actor, "view", "caseload", details={"clients": len(clients)})
+        table = clients.assign(last_session=clients["client_id"].map(last))
+        for kind in ("alliance", "outcome"):
+            part = latest[latest["kind"] == kind].drop(columns="kind")
+            part = part.rename(columns={"instrument_id": f"{kind}_instrument", "value": kind,
+                                        "trend": f"{kind}_trend"})
+            if kind == "outcome":
+                part = part.drop(columns="outcome_trend")
+            table = table.merge(part, on="client_id", how="left")
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        if len(alerts):
+            alerts["rank"] = alerts["severity"].map(rank)
+            alerts["label"] = alerts["instrument_id"] + ": " + alerts["rule_id"]
+            summary = alerts.groupby("client_id").agg(
+                open_alerts=("rule_id", "size"), top_rank=("rank", "min"),
+                alert_rules=("label", lambda s: ", ".join(sorted(set(s)))))
+            table = table.merge(summary, on="client_id", how="left")
+        else:
+            table = table.assign(open_alerts=0, top_rank=np.nan, alert_rules="")
+        table["open_alerts"] = table["open_alerts"].fillna(0).astype(int)
+        table["top_severity"] = table["top_rank"].map(dict(enumerate(SEVERITIES)))
+        table = table.sort_values(["top_rank", "open_alerts", "last_session"],
+                                  ascending=[True, False, False], na_position="last")
+        return table.drop(columns="top_rank").reset_index(drop=True)
+
+    def _latest_scores(self, session: Session, visible) -> pd.DataFrame:
+        """Per client and kind (alliance/outcome): the latest primary score and its trend."""
+        primary = {i.id: (_kind(i), _primary_score(i)) for i in self.kit.instruments.values()}
+        wanted = [(iid, sid) for iid, (kind, sid) in primary.items() if kind and sid]
+        if not wanted:
+            return pd.DataFrame(columns=["client_id", "kind", "instrument_id", "value", "trend"])
+        replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
+        rows = pd.DataFrame(session.execute(
+            select(Response.client_id, Response.instrument_id, Score.score_id, Score.value,
+                   Response.session_number, Response.submitted_at, Response.id)
+            .join(Score, Score.response_id == Response.id)
+            .where(Response.client_id.in_(visible), Score.current,
+                   Response.instrument_id.in_([w[0] for w in wanted]),
+                   Response.id.not_in(replaced))
+        ).all(), columns=["client_id", "instrument_id", "score_id", "value", "session_number",
+                          "submitted_at", "response_id"])
+        rows = rows[[(i, s) in set(wanted) for i, s in zip(rows["instrument_id"],
+                                                           rows["score_id"], strict=True)]]
+        rows["kind"] = rows["instrument_id"].map(lambda i: primary[i][0])
+        rows = rows.sort_values(["client_id", "kind", "submitted_at", "response_id"])
+        grouped = rows.groupby(["client_id", "kind"], sort=False)
+        latest = grouped.tail(1).set_index(["client_id", "kind"])
+        previous = grouped.nth(-2).set_index(["client_id", "kind"])["value"]
+        latest["trend"] = latest["value"] - previous.reindex(latest.index)
+        return latest.reset_index()[["client_id", "kind", "instrument_id", "value", "trend"]]
+
+    def client_history(self, actor: Actor, client_id: int,
+                       instrument_id: str | None = None) -> pd.DataFrame:
+        """Every current response of one client with its current scores, oldest first."""
+        with self.store.read() as session:
+            require_client(session, actor, client_id)
+            replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
+            query = (
+                select(Response.id.label("response_id"), Response.instrument_id,
+                       Response.instrument_version, Response.session_number,
+                       Response.submitted_at, Response.source, Score.score_id, Score.value,
+                       Score.band, Score.engine_version)
+                .join(Score, Score.response_id == Response.id)
+                .where(Response.client_id == client_id, Score.current,
+                       Response.id.not_in(replaced))
+                .order_by(Response.submitted_at, Response.id)
+            )
+            if instrument_id:
+                query = query.where(Response.instrument_id == instrument_id)
+            rows = pd.DataFrame(session.execute(query).mappings().all())
+        self._audit(actor, "view", "client", client_id, client_id,
+                    {"instrument": instrument_id, "rows": len(rows)})
+        return rows
+
+    def answers(self, actor: Actor, response_id: int) -> dict[str, Any]:
+        """One response's answers, item by item (audited)."""
+        with self.store.read() as session:
+            response = session.get(Response, response_id)
+            if response is None:
+                raise AccessDenied(f"no response {response_id} that {actor.label} may see")
+            require_client(session, actor, response.client_id)
+            answers = dict(response.answers)
+            client_id = response.client_id
+        self._audit(actor, "view", "response", response_id, client_id)
+        return answers
+
+    def open_alerts(self, actor: Actor, client_id: int | None = None) -> pd.DataFrame:
+        """Unacknowledged alerts of the actor's clients, most urgent first."""
+        require_staff(actor, "therapist", "supervisor", "admin")
+        with self.store.read() as session:
+            query = (select(Alert.id, Alert.client_id, Client.code, Alert.instrument_id,
+                            Alert.rule_id, Alert.severity, Alert.value, Alert.message,
+                            Alert.raised_at)
+                     .join(Client, Client.id == Alert.client_id)
+                     .where(Alert.client_id.in_(visible_client_ids(actor)),
+                            Alert.acknowledged_at.is_(None)))
+            if client_id is not None:
+                require_client(session, actor, client_id)
+                query = query.where(Alert.client_id == client_id)
+            rows = pd.DataFrame(session.execute(query).mappings().all())
+        self._audit(actor, "view", "alerts", None, client_id, {"rows": len(rows)})
+        if rows.empty:
+            return rows
+        rows["rank"] = rows["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+        return rows.sort_values(["rank", "raised_at"], ascending=[True, False]).drop(
+            columns="rank").reset_index(drop=True)
+
+    def acknowledge_alert(self, actor: Actor, alert_id: int, note: str) -> None:
+        """Mark an alert seen, with a note saying what was done (audited)."""
+        require_staff(actor, "therapist", "supervisor", "admin")
+        note = (note or "").strip()
+        if not note:
+            raise ValueError("say what was done about the alert: a note is required")
+
+        def work(session: Session) -> None:
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                raise AccessDenied(f"no alert {alert_id} that {actor.label} may see")
+            require_client(session, actor, alert.client_id)
+            if alert.acknowledged_at is not None:
+                raise ValueError(f"alert {alert_id} was already acknowledged")
+            alert.acknowledged_at = dt.datetime.now(dt.UTC)
+            alert.acknowledged_by = actor.user_id
+            alert.note = note[:2000]
+            audit.append(session, actor=actor.label, action="acknowledge", entity="alert",
+                         entity_id=alert_id, client_id=alert.client_id,
+                         details={"rule": alert.rule_id})
+
+        self.store.write(work)
+
+    def export_responses(self, actor: Actor, instrument_id: str) -> pd.DataFrame:
+        """Wide table of the actor's clients' current responses to one instrument (audited):
+        client code, session, submitted time, one column per item, then the scores."""
+        instrument = self.kit.instrument(instrument_id)
+        with self.store.read() as session:
+            replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
+            responses = session.execute(
+                select(Response, Client.code)
+                .join(Client, Client.id == Response.client_id)
+                .where(Response.instrument_id == instrument.id,
+                       Response.client_id.in_(visible_client_ids(actor)),
+                       Response.id.not_in(replaced))
+                .order_by(Client.code, Response.submitted_at)
+            ).all()
+            clients = sorted({r.Response.client_id for r in responses})
+        self._audit(actor, "export", "responses", instrument.id, None,
+                    {"responses": len(responses), "clients": clients})
+        items = [item.id for item in instrument.items]
+        frame = pd.DataFrame([
+            {"client": code, "session": r.session_number, "submitted_at": r.submitted_at,
+             **{item: r.answers.get(item) for item in items}, **(r.attributes or {})}
+            for r, code in responses
+        ], columns=["client", "session", "submitted_at", *items])
+        if frame.empty:
+            return frame
+        return pd.concat([frame, score(instrument, frame).to_frame()], axis=1)
+
+    # ---- administration ---------------------------------------------------------------
+
+    def add_team(self, actor: Actor, name: str) -> int:
+        """A new team; returns its id."""
+        require_staff(actor, "admin")
+
+        def work(session: Session) -> int:
+            team = Team(name=name)
+            session.add(team)
+            session.flush()
+            audit.append(session, actor=actor.label, action="create", entity="team",
+                         entity_id=team.id, details={"name": name})
+            return team.id
+
+        return self.store.write(work)
+
+    def add_user(self, actor: Actor, username: str, role: str, *, display_name: str = "",
+                 team_id: int | None = None, password_hash: str | None = None) -> int:
+        """A new member of staff; returns the user id. Passwords arrive already hashed."""
+        require_staff(actor, "admin")
+        if role not in STAFF_ROLES:
+            raise ValueError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
+
+        def work(session: Session) -> int:
+            user = User(username=username, role=role, display_name=display_name or username,
+                        team_id=team_id, password_hash=password_hash)
+            session.add(user)
+            session.flush()
+            audit.append(session, actor=actor.label, action="create", entity="user",
+                         entity_id=user.id, details={"username": username, "role": role})
+            return user.id
+
+        return self.store.write(work)
+
+    def add_client(self, actor: Actor, code: str, *, therapist_ids: list[int],
+                   initials: str | None = None, started_on: dt.date | None = None) -> int:
+        """A new client with their care team and a first episode of care; returns its id."""
+        require_staff(actor, "therapist", "supervisor", "admin")
+        code = code.strip()
+        if not code or len(code) > 32:
+            raise ValueError("a client code of 1 to 32 characters is needed")
+
+        def work(session: Session) -> int:
+            client = Client(code=code, initials=initials)
+            session.add(client)
+            session.flush()
+            for user_id in therapist_ids:
+                session.add(CareTeam(client_id=client.id, user_id=user_id))
+            session.add(Episode(client_id=client.id,
+                                started_on=started_on or dt.date.today()))
+            audit.append(session, actor=actor.label, action="create", entity="client",
+                         entity_id=client.id, client_id=client.id,
+                         details={"therapists": therapist_ids})
+            return client.id
+
+        return self.store.write(work)
+
+    def add_session(self, actor: Actor, client_id: int, date: dt.date,
+                    therapist_id: int | None = None) -> int:
+        """The client's next session in their current episode; returns the session id."""
+
+        def work(session: Session) -> int:
+            require_client(session, actor, client_id)
+            episode = session.execute(
+                select(Episode).where(Episode.client_id == client_id)
+                .order_by(Episode.started_on.desc(), Episode.id.desc()).limit(1)
+            ).scalar_one()
+            number = (session.execute(
+                select(func.max(SessionRow.number)).where(SessionRow.episode_id == episode.id)
+            ).scalar_one() or 0) + 1
+            row = SessionRow(episode_id=episode.id, client_id=client_id, number=number,
+                             date=date, therapist_id=therapist_id or actor.user_id)
+            session.add(row)
+            session.flush()
+            audit.append(session, actor=actor.label, action="create", entity="session",
+                         entity_id=row.id, client_id=client_id, details={"number": number})
+            return row.id
+
+        return self.store.write(work)
+
+    def assign(self, actor: Actor, client_id: int, instrument_id: str, *,
+               timing: str = "session-end", every: int = 1, first_session: int = 1) -> int:
+        """Make an instrument due for a client (e.g. srs at the end of every session)."""
+        self.kit.instrument(instrument_id)
+
+        def work(session: Session) -> int:
+            require_client(session, actor, client_id)
+            row = Assignment(client_id=client_id, instrument_id=instrument_id, timing=timing,
+                             every=every, first_session=first_session)
+            session.add(row)
+            session.flush()
+            audit.append(session, actor=actor.label, action="assign", entity="assignment",
+                         entity_id=row.id, client_id=client_id,
+                         details={"instrument": instrument_id, "timing": timing,
+                                  "every": every})
+            return row.id
+
+        return self.store.write(work)
+
+    def rescore(self, actor: Actor, instrument_id: str | None = None) -> pd.DataFrame:
+        """Recompute stored scores with the current engine and definitions.
+
+        Changed scores get new rows (the old ones stay, no longer current). Returns one
+        row per changed score: response, score, old and new value and versions.
+        """
+        require_staff(actor, "admin")
+        chosen = [self.kit.instrument(instrument_id)] if instrument_id else list(
+            self.kit.instruments.values())
+        changes: list[dict[str, Any]] = []
+
+        def work(session: Session) -> None:
+            for instrument in chosen:
+                responses = list(session.execute(
+                    select(Response).where(Response.instrument_id == instrument.id)
+                    .order_by(Response.id)).scalars())
+                if not responses:
+                    continue
+                frame = pd.DataFrame([{**r.answers, **(r.attributes or {})} for r in responses])
+                result = score(instrument, frame)
+                current = {(s.response_id, s.score_id): s for s in session.execute(
+                    select(Score).where(Score.current, Score.response_id.in_(
+                        [r.id for r in responses]))).scalars()}
+                for position, response in enumerate(responses):
+                    for spec in instrument.scores:
+                        new = result.scores[spec.id].iloc[position]
+                        new = None if np.isnan(new) else float(new)
+                        old = current.get((response.id, spec.id))
+                        same = old is not None and (
+                            (old.value is None and new is None)
+                            or (old.value is not None and new is not None
+                                and abs(old.value - new) < 1e-9)
+                        ) and old.engine_version == result.engine_version \
+                            and old.instrument_version == instrument.version
+                        if same:
+                            continue
+                        changes.append({
+                            "response_id": response.id, "instrument_id": instrument.id,
+                            "score_id": spec.id, "old_value": old.value if old else None,
+                            "new_value": new,
+                            "old_engine": old.engine_version if old else None,
+                            "new_engine": result.engine_version,
+                        })
+                        if old is not None:
+                            old.current = False
+                        band = (result.bands[spec.id].iloc[position]
+                                if spec.id in result.bands else None)
+                        session.add(Score(
+                            response_id=response.id, score_id=spec.id, value=new,
+                            band=None if pd.isna(band) else str(band),
+                            reason=result.reasons()[spec.id].iloc[position],
+                            instrument_version=instrument.version,
+                            engine_version=result.engine_version))
+            audit.append(session, actor=actor.label, action="rescore", entity="scores",
+                         entity_id=instrument_id, details={"changed": len(changes)})
+
+        self.store.write(work)
+        return pd.DataFrame(changes, columns=["response_id", "instrument_id", "score_id",
+                                              "old_value", "new_value", "old_engine",
+                                              "new_engine"])
+
+    def _audit(self, actor: Actor, action: str, entity: str, entity_id: Any = None,
+               client_id: int | None = None, details: Mapping[str, Any] | None = None) -> None:
+        self.store.write(lambda session: audit.append(
+            session, actor=actor.label, action=action, entity=entity, entity_id=entity_id,
+            client_id=client_id, details=details))
+
+
+def _kind(instrument: Instrument) -> str | None:
+    tags = set(instrument.raw.get("tags", []))
+    if "alliance" in tags:
+        return "alliance"
+    if "outcome" in tags:
+        return "outcome"
+    return None
+
+
+def _primary_score(instrument: Instrument) -> str | None:
+    """The score the caseload shows: the first total, else the first score."""
+    for spec in instrument.scores:
+        if spec.spec.get("kind") == "total":
+            return spec.id
+    return instrument.scores[0].id if instrument.scores else None
+
+
+__all__ = ["AccessDenied", "Actor", "IdempotencyConflict", "Services", "Submitted"]

@@ -1,0 +1,90 @@
+"""Integrity checks and online backups of the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+
+from alliance_kit.store import audit, migrate
+from alliance_kit.store.engine import Store, StoreError, open_store
+
+
+@dataclass
+class CheckReport:
+    """What ``alliance-kit db check`` found: empty ``problems`` means all is well."""
+
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(store: Store) -> CheckReport:
+    """Schema revision, SQLite integrity and foreign keys, and the audit chain."""
+    report = CheckReport()
+    revision, newest = migrate.current(store), migrate.head()
+    report.checked.append(f"schema revision {revision}")
+    if revision != newest:
+        report.problems.append(f"the schema is at {revision}, this version needs {newest}: "
+                               "run `alliance-kit db upgrade` (after a backup)")
+    if store.dialect == "sqlite":
+        with store.engine.connect() as connection:
+            rows = [r[0] for r in connection.exec_driver_sql("PRAGMA integrity_check")]
+            report.checked.append("SQLite integrity_check")
+            if rows != ["ok"]:
+                report.problems += [f"SQLite integrity: {row}" for row in rows[:20]]
+            broken = list(connection.exec_driver_sql("PRAGMA foreign_key_check"))
+            report.checked.append("foreign keys")
+            report.problems += [f"table {row[0]} row {row[1]} refers to a missing {row[2]} row"
+                                for row in broken[:20]]
+    else:
+        with store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    if revision is not None:
+        with store.read() as session:
+            count, chain = audit.verify_store(session)
+        report.checked.append(f"audit log chain ({count} entries)")
+        report.problems += [str(problem) for problem in chain]
+    return report
+
+
+def backup(store: Store, target: Path) -> Path:
+    """Copy a SQLite database, consistently, while it is in use (SQLite's online backup)."""
+    source = store.sqlite_path
+    if source is None:
+        raise StoreError("backup copies SQLite databases; for PostgreSQL use pg_dump "
+                         "(see docs/deployment.md)")
+    target = Path(target)
+    if target.exists():
+        raise StoreError(f"{target} already exists: choose a new file name (nothing was "
+                         "overwritten)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, \
+                sqlite3.connect(partial) as dst:
+            src.backup(dst)
+        copy = open_store(f"sqlite:///{partial}")
+        try:
+            with copy.engine.connect() as connection:
+                result = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
+        finally:
+            copy.close()
+        if result != "ok":
+            raise StoreError(f"the backup failed its integrity check ({result}): not kept")
+        # Make the copy a single self-contained file before it takes its final name.
+        with sqlite3.connect(partial) as connection:
+            connection.execute("PRAGMA journal_mode=DELETE")
+        partial.rename(target)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"{target}: backup failed: {exc}") from None
+    finally:
+        for leftover in (partial, partial.with_name(partial.name + "-wal"),
+                         partial.with_name(partial.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+    return target

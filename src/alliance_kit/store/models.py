@@ -1,0 +1,221 @@
+"""The database tables (SQLAlchemy 2). Clients are pseudonymous: a code, optional initials.
+
+Responses and the audit log are append-only: the database itself refuses UPDATE and
+DELETE on them (see ``store/guards.py``). A correction is a new response that names the one
+it replaces. Scores are derived data: a rescore adds new rows and marks the old ones
+not current, keeping them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("therapist", "supervisor", "admin")
+SOURCES = ("kiosk", "import", "staff")
+SEVERITIES = ("safety", "warning", "info")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class User(Base):
+    """A member of staff. Access to clients follows from assignments and the team."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+
+
+class Client(Base):
+    """A client, known only by a pseudonymous code (and optional initials)."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    initials: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CareTeam(Base):
+    """Which therapists care for which client."""
+
+    __tablename__ = "care_team"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class Episode(Base):
+    """An episode of care: from intake to discharge."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Session(Base):
+    """One therapy session, numbered within its episode."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("episode_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+
+
+class Assignment(Base):
+    """Which instrument is due when: e.g. srs at the end of every session, phq-9 every 4th."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("timing IN ('session-start', 'session-end')", name="ck_assign_timing"),
+        CheckConstraint("every >= 1", name="ck_assign_every"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    timing: Mapped[str] = mapped_column(String(16), default="session-end")
+    every: Mapped[int] = mapped_column(Integer, default=1)
+    first_session: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Response(Base):
+    """One submitted questionnaire, exactly as answered. Never updated, never deleted."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint(f"source IN {SOURCES}", name="ck_responses_source"),
+        Index("ix_responses_client_instrument", "client_id", "instrument_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    session_number: Mapped[int | None] = mapped_column(Integer)
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Respondent attributes the rules need (e.g. sex for AUDIT-C), not identity.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[dt.datetime | None]
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: A correction names the response it replaces; the original stays.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"), unique=True)
+    #: SHA-256 of the canonical payload, so a retried key with other answers is refused.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Score(Base):
+    """One score of one response, with the versions that produced it."""
+
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_response_current", "response_id", "current"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    score_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    engine_version: Mapped[str] = mapped_column(String(32))
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Alert(Base):
+    """An alert raised by an instrument's rule for one response."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(f"severity IN {SEVERITIES}", name="ck_alerts_severity"),
+        UniqueConstraint("response_id", "rule_id"),
+        Index("ix_alerts_client_open", "client_id", "acknowledged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    rule_type: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    client_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
