@@ -122,7 +122,7 @@ def load_plugins(
                                                 f"from {entry.value}: {type(exc).__name__}: {exc}"))
                 continue
             _register(plugins, plugin, entry.name, "entry point", version, entry.value)
-    folder = plugins_dir_from_env() if plugins_dir is None else plugins_dir
+    folder = plugins_dir_from_env() if plugins_dir is None else Path(plugins_dir)
     for name, path in _folder_plugins(folder) if local else []:
         if name in disabled:
             continue

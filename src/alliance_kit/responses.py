@@ -169,6 +169,10 @@ def read_answers(
     Returns (values by item id, errors described, errors in total, warnings). Text items
     come back as object arrays. Blank strings are missing answers.
     """
+    repeated = frame.columns[frame.columns.duplicated()].unique()
+    if len(repeated):
+        names = ", ".join(repr(str(name)) for name in repeated)
+        raise ValueError(f"column(s) {names} appear more than once: keep one of each")
     values: dict[str, np.ndarray] = {}
     errors: list[ResponseError] = []
     total = 0
@@ -192,7 +196,9 @@ def read_answers(
         if not_numbers.any():
             total += _describe(errors, item, not_numbers, column.to_numpy(object), "not a number")
         bad = item.scale_type.invalid(item.scale, numbers)
-        total += _describe(errors, item, bad, numbers, "not allowed")
+        if bad.any():
+            total += _describe(errors, item, bad, numbers, "not allowed")
+            numbers = np.where(bad, np.nan, numbers)  # never computed with (inf, 99, ...)
         values[item.id] = numbers
     return values, errors, total, warnings
 
