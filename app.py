@@ -1,28 +1,52 @@
-"""The Streamlit entrypoint: builds the navigation from the kit's pages and runs the chosen one."""
+"""The Streamlit entrypoint: who is using this session decides which pages exist at all."""
 
 from functools import partial
 
 import streamlit as st
 
 from alliance_kit import Kit, build_kit
+from alliance_kit.services import Services
+from alliance_kit.store import Store, StoreError, open_store
+from alliance_kit.ui import session
+from alliance_kit.ui.context import App
 
 
 @st.cache_resource
 def shared_kit() -> Kit:
     """The kit, built once per server process and shared, read-only, by every session.
 
-    It holds definitions and plugins only. Never cache client rows (answers, scores, names)
+    It holds definitions and plugins only. Never cache client rows (answers, scores, codes)
     here or in anything else cache_resource returns: it is shared by ALL users.
     """
     return build_kit()
 
 
+@st.cache_resource
+def shared_store() -> Store:
+    """The database engine (a connection pool): global and thread-safe, holds no rows."""
+    return open_store()
+
+
 st.set_page_config(page_title="alliance_kit", layout="wide")
 kit = shared_kit()
+try:
+    services, store_error = Services(shared_store(), kit), None
+except StoreError as exc:
+    services, store_error = None, str(exc)
+account = session.current_account(st.session_state)
+role = session.current_role(st.session_state, account)
+app = App(kit, services, store_error, account, role)
+
 sections: dict[str, list] = {}
 for page in kit.pages():
-    sections.setdefault(page.section, []).append(
-        st.Page(partial(page.render, kit), title=page.title, url_path=page.url_path,
-                icon=page.icon)
-    )
-st.navigation(sections).run()
+    if role in page.roles:
+        sections.setdefault(page.section, []).append(st.Page(
+            partial(page.render, app), title=page.title, url_path=page.url_path,
+            icon=page.icon, default=page.default))
+if account is not None and role != "kiosk":
+    with st.sidebar:
+        st.caption(f"Logged in as {account.display_name} ({account.role})")
+        if st.button("Log out", key="app:logout", icon=":material/logout:"):
+            session.log_out(st.session_state, "You have logged out.")
+            st.rerun()
+st.navigation(sections, position="hidden" if role == "kiosk" else "sidebar").run()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from alliance_kit import psychometrics
 from alliance_kit.cli_store import COMMANDS
+from alliance_kit.cli_users import users
 from alliance_kit.default_exporters import write_csv
 from alliance_kit.definitions import try_load_definition
 from alliance_kit.kit import Kit, build_kit
@@ -298,7 +299,7 @@ def plugins(ctx: click.Context, show_all: bool, fmt: str) -> None:
         click.echo(str(problem), err=True)
 
 
-for _command in COMMANDS:
+for _command in [*COMMANDS, users]:
     cli.add_command(_command)
 
 

@@ -1,15 +1,18 @@
-"""Registers the app's built-in pages."""
+"""Registers the app's built-in pages: login and the instrument browser."""
 
 from __future__ import annotations
 
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.types import Page
+from alliance_kit.types import ANONYMOUS, STAFF, Page
 
 
 @hookimpl
 def register_pages(kit):
-    from alliance_kit.ui import browser
+    from alliance_kit.ui import browser, login
 
     return [
-        Page("Instruments", browser.render, "instruments", ":material/checklist:", "Instruments")
+        Page("Log in", login.render, "login", ":material/login:", "Account",
+             roles=frozenset({ANONYMOUS}), default=True),
+        Page("Instruments", browser.render, "instruments", ":material/checklist:",
+             "Instruments", roles=STAFF),
     ]

@@ -199,15 +199,28 @@ class Exporter:
     description: str = ""
 
 
+#: Who can be shown a page: nobody logged in, a kiosk hand-over, or a staff role.
+ANONYMOUS, KIOSK = "anonymous", "kiosk"
+STAFF = frozenset({"therapist", "supervisor", "admin"})
+
+
 @dataclass(frozen=True)
 class Page:
-    """An app page: a title, a function that draws it, and where it sits in the navigation."""
+    """An app page: a title, a function that draws it, where it sits, and who may see it.
+
+    ``render`` receives the :class:`alliance_kit.ui.context.App` of the current session.
+    The navigation is built per session from the pages whose ``roles`` include the
+    session's role, so a page not listed for a role cannot be reached by it at all (not
+    by link, URL or page switch). Kiosk pages list only ``"kiosk"``.
+    """
 
     title: str
     render: Callable[..., None]
     url_path: str
     icon: str | None = None
     section: str = "Instruments"
+    roles: frozenset[str] = STAFF
+    default: bool = False
 
 
 def _number(value: float) -> str:

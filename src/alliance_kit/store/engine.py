@@ -33,6 +33,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 #: PostgreSQL error codes worth retrying: serialization failure and deadlock.
 RETRY_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 8
+#: Connections kept open, and extra ones allowed under load (many tablets at once).
+POOL_SIZE = 10
+POOL_OVERFLOW = 50
 
 T = TypeVar("T")
 
@@ -123,7 +126,8 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, create)
     else:
-        engine = create_engine(url, pool_pre_ping=True, future=True)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                               max_overflow=POOL_OVERFLOW, pool_timeout=60)
     store = Store(engine, sessionmaker(engine, expire_on_commit=False))
     try:
         with engine.connect() as connection:
@@ -148,7 +152,8 @@ def _sqlite_engine(url: str, database: str | None, create: bool) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         _check_sqlite_file(path)
-    engine = create_engine(url, future=True, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, pool_size=POOL_SIZE,
+                           max_overflow=POOL_OVERFLOW, pool_timeout=60)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:

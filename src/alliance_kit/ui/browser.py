@@ -27,6 +27,7 @@ from alliance_kit.ui.text import (
 if TYPE_CHECKING:
     from alliance_kit.definitions import Instrument, Problem
     from alliance_kit.kit import Kit
+    from alliance_kit.ui.context import App
 
 LANGUAGES = {"en": "English", "es": "Español"}
 WORDING = {
@@ -42,8 +43,9 @@ KEY = "browser"
 TABLET_WIDTH = 786
 
 
-def render(kit: Kit) -> None:
+def render(app: App) -> None:
     """Draw the browser page for one session."""
+    kit = app.kit
     st.title("Instruments")
     st.caption("Every questionnaire definition this installation loaded, as the kit reads it.")
     errors = kit.errors

@@ -1,0 +1,38 @@
+"""The login page: username and password, the reason for a logout, nothing else."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alliance_kit.accounts import LoginFailed, login
+from alliance_kit.ui import session
+from alliance_kit.ui.context import App
+
+KEY = "login"
+
+
+def render(app: App) -> None:
+    st.title("alliance_kit")
+    notice = session.pop_notice(st.session_state)
+    if notice:
+        st.info(notice, icon=":material/schedule:")
+    if app.services is None:
+        st.error("The database cannot be opened, so nobody can log in.", icon=":material/error:")
+        st.text(app.store_error or "")
+        st.caption("Create one with `alliance-kit db upgrade`, or a demo with `alliance-kit "
+                   "demo`, or set ALLIANCE_KIT_DATABASE_URL.")
+        return
+    with st.form(f"{KEY}:form", enter_to_submit=True):
+        st.subheader("Staff login")
+        username = st.text_input("Username", key=f"{KEY}:username", autocomplete="username")
+        password = st.text_input("Password", type="password", key=f"{KEY}:password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Log in", type="primary", width="stretch")
+    if submitted:
+        try:
+            account = login(app.services.store, username, password)
+        except LoginFailed as exc:
+            st.error(str(exc), icon=":material/block:")
+            return
+        session.log_in(st.session_state, account)
+        st.rerun()
