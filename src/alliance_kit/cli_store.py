@@ -124,4 +124,101 @@ def verify(database_url: str | None) -> None:
     click.echo(f"audit log intact: {count} entries")
 
 
-COMMANDS = [db, backup, rescore, audit_group]
+@click.command()
+@database_option
+@click.option("--seed", type=int, default=2026, show_default=True,
+              help="Same seed, same clinic (apart from timestamps and dates).")
+@click.option("--if-missing", is_flag=True,
+              help="Do nothing (and say so) when the database already has data.")
+@click.pass_context
+def demo(ctx: click.Context, database_url: str | None, seed: int, if_missing: bool) -> None:
+    """Build a demo clinic: 5 staff, 40 clients with weeks of ORS, SRS and PHQ-9 answers.
+
+    Creates the database if there is none. A database that already has data is never
+    touched: without --if-missing that is an error (exit 1). Prints which client codes
+    carry the storylines (rupture, improvement, deterioration, safety alert).
+    """
+    from alliance_kit.cli import kit_of
+    from alliance_kit.demo import build_demo, has_data
+
+    store = open_or_fail(database_url, create=True)
+    try:
+        if has_data(store):
+            if if_missing:
+                click.echo("the database already has data: demo not built, nothing changed")
+                return
+            raise click.ClickException(
+                "the database already has data: the demo is only built into an empty "
+                "database (give another --database, or --if-missing to skip)")
+        migrate.upgrade(store)
+        summary = build_demo(store, kit_of(ctx), seed=seed)
+    finally:
+        store.close()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command("import")
+@click.argument("instrument_id", metavar="ID")
+@click.argument("path", metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--client-column", required=True, metavar="C", help="Column of client codes.")
+@click.option("--session-column", required=True, metavar="S",
+              help="Column of session numbers (1, 2, ...).")
+@click.option("--date-column", metavar="D",
+              help="Column of session dates (YYYY-MM-DD), used for sessions not yet stored.")
+@click.option("--session-date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date for new sessions when there is no date column (or it is blank).")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@database_option
+@click.pass_context
+def import_command(ctx: click.Context, instrument_id: str, path: Path, client_column: str,
+                   session_column: str, date_column: str | None, session_date,
+                   dry_run: bool, database_url: str | None) -> None:
+    """Import historical or paper responses to instrument ID from FILE (CSV or XLSX).
+
+    FILE is wide: one row per response, one column per item id, blank = missing. Rows
+    are checked as kiosk answers are; clients are found by code and never created; a
+    missing session is added with its date. If any row is rejected, nothing is imported
+    and every problem is listed with its row (the header is row 1) and column (exit 1).
+    Importing the same file again stores nothing twice.
+    """
+    from alliance_kit.cli import kit_of
+    from alliance_kit.importer import import_table
+    from alliance_kit.tabular import read_table
+
+    kit = kit_of(ctx)
+    try:
+        kit.instrument(instrument_id)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="ID") from None
+    try:
+        frame = read_table(path)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    service = Services(open_or_fail(database_url), kit)
+    try:
+        report = import_table(
+            service, Actor.system("cli:import"), instrument_id, frame,
+            client_column=client_column, session_column=session_column,
+            date_column=date_column, session_date=session_date.date() if session_date else None,
+            source_name=path.name, dry_run=dry_run)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.store.close()
+    for warning in report.warnings:
+        click.echo(f"{path}: warning: {warning}", err=True)
+    for problem in report.rejected:
+        click.echo(f"{path}: {problem}", err=True)
+    if report.unknown_clients:
+        click.echo(f"{path}: unknown client code(s): {', '.join(report.unknown_clients)}",
+                   err=True)
+    if not report.ok:
+        raise click.ClickException(report.summary())
+    for alert in report.alerts:
+        click.echo(f"alert: {alert}")
+    click.echo(report.summary())
+
+
+COMMANDS = [db, backup, rescore, audit_group, demo, import_command]

@@ -94,9 +94,14 @@ def has_data(store: Store) -> bool:
                    for model in (User, Client, Response))
 
 
-def build_demo(store: Store, kit: Kit, seed: int = 2026, *,
+def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int = CLIENTS,
                today: dt.date | None = None) -> DemoSummary:
-    """Fill an empty, migrated database with the demo clinic; refuse one that has data."""
+    """Fill an empty, migrated database with the demo clinic; refuse one that has data.
+
+    ``clients`` (at least 4, one per storyline) makes a smaller clinic for tests.
+    """
+    if clients < len(STORYLINES):
+        raise ValueError(f"the demo needs at least {len(STORYLINES)} clients")
     if has_data(store):
         raise DemoRefused("the database already has data: the demo is only built into an "
                           "empty database (give another --database)")
@@ -118,7 +123,7 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *,
             display_name=f"Demo therapist {number}")
     summary = DemoSummary(seed, team_id, users, {})
 
-    plans = _plan(rng)
+    plans = _plan(rng, clients)
     for index, plan in enumerate(plans):
         code = f"AK-{FIRST_CODE + index}"
         therapist = f"therapist{plan['therapist'] + 1}"
@@ -139,14 +144,14 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *,
     return summary
 
 
-def _plan(rng: np.random.Generator) -> list[dict[str, Any]]:
+def _plan(rng: np.random.Generator, clients: int) -> list[dict[str, Any]]:
     """Every client's simulation parameters, drawn in a fixed order from the seed."""
-    story_of = dict(zip(rng.choice(CLIENTS, size=len(STORYLINES), replace=False).tolist(),
+    story_of = dict(zip(rng.choice(clients, size=len(STORYLINES), replace=False).tolist(),
                         STORYLINES, strict=True))
-    therapists = rng.permutation(np.arange(CLIENTS) % THERAPISTS)
-    checkin = set(rng.choice(CLIENTS, size=6, replace=False).tolist())
+    therapists = rng.permutation(np.arange(clients) % THERAPISTS)
+    checkin = set(rng.choice(clients, size=max(1, clients // 7), replace=False).tolist())
     plans = []
-    for index in range(CLIENTS):
+    for index in range(clients):
         story = story_of.get(index)
         # 4 to 20 weekly sessions, most clients nearer the lower end (as in practice).
         sessions = 4 + int(rng.binomial(16, 0.3))
@@ -158,7 +163,7 @@ def _plan(rng: np.random.Generator) -> list[dict[str, Any]]:
             "weekday": int(rng.integers(0, 5)), "checkin": index in checkin,
             "ors_start": float(np.clip(rng.normal(20, 1.5), 17.5, 22.5)),
             "ors_gain": float(gain), "ors_tau": float(rng.uniform(2, 5)),
-            "srs_base": float(np.clip(rng.normal(36.3, 1.3), 32, 38.5)),
+            "srs_base": float(np.clip(rng.normal(37.0, 1.2), 33, 39)),
             "dip": bool(rng.random() < 0.75), "dip_depth": float(rng.uniform(2.5, 5.5)),
             "dip_at": float(rng.random()), "noise": rng.integers(0, 2**63 - 1),
         }

@@ -113,9 +113,9 @@ def test_phq9_item9_raises_the_safety_alert(services, store, world):
 
 
 @pytest.mark.parametrize(("second", "rupture"), [
-    ((9.2, 9.1, 9.1, 9.1), True),    # 38 -> 36.5: a drop of 1.5
-    ((9.3, 9.3, 9.2, 9.2), True),    # 38 -> 37.0: a drop of exactly 1
-    ((9.3, 9.3, 9.3, 9.2), False),   # 38 -> 37.1: a drop of 0.9
+    ((9.5, 9.0, 9.0, 9.0), True),    # 38 -> 36.5: a drop of 1.5
+    ((9.5, 9.5, 9.0, 9.0), True),    # 38 -> 37.0: a drop of exactly 1
+    ((9.3, 9.3, 9.0, 9.5), False),   # 38 -> 37.1: a drop of 0.9
 ])
 def test_srs_drop_across_two_sessions_raises_rupture(services, world, second, rupture):
     ana, (client, *_) = world
@@ -127,10 +127,25 @@ def test_srs_drop_across_two_sessions_raises_rupture(services, world, second, ru
     assert "concern" not in rules and "item-low" not in rules
 
 
+def test_srs_accepts_every_answer_on_its_0_1_grid(services, store, world):
+    """SRS items are 0-10 in steps of 0.1: 9.1, 9.2, 8.7 and 0.3 are on that grid."""
+    ana, (client, *_) = world
+    saved = submit(services, ana, client, "srs", srs(9.1, 9.2, 8.7, 0.3), "s-1")
+    assert saved.created and saved.scores == {"total": 27.3}
+    grid = [round(k * 0.1, 1) for k in range(101)]
+    refused = []
+    for value in grid:
+        try:
+            submit(services, ana, client, "srs", srs(value, 10, 10, 10), f"g-{value}")
+        except InvalidResponses:
+            refused.append(value)
+    assert refused == []
+
+
 def test_rupture_compares_with_the_same_clients_previous_session_only(services, world):
     ana, (c0, c1, _) = world
     submit(services, ana, c0, "srs", srs(9.9, 9.9, 9.9, 9.9), "s-1")
-    later = submit(services, ana, c1, "srs", srs(9.2, 9.1, 9.1, 9.1), "s-2")
+    later = submit(services, ana, c1, "srs", srs(9.5, 9.0, 9.0, 9.0), "s-2")
     assert later.alerts == []
 
 
@@ -278,7 +293,7 @@ def test_caseload_puts_safety_first_then_warnings_with_scores_and_trends(service
     services.add_session(ana, rupture, dt.date(2024, 1, 1))
     services.add_session(ana, safety, dt.date(2023, 1, 1))
     submit(services, ana, rupture, "srs", srs(9.5, 9.5, 9.5, 9.5), "s-1")
-    submit(services, ana, rupture, "srs", srs(9.2, 9.1, 9.1, 9.1), "s-2")
+    submit(services, ana, rupture, "srs", srs(9.5, 9.0, 9.0, 9.0), "s-2")
     submit(services, ana, safety, "phq-9", phq(item9=1), "p-1")
     submit(services, ana, quiet, "srs", srs(9.5, 9.5, 9.5, 9.5), "s-3")
     table = services.caseload(ana)
@@ -314,7 +329,7 @@ def test_caseload_with_clients_but_no_responses(services, world):
 def test_open_alerts_and_acknowledge(services, store, world):
     ana, (c0, c1, _) = world
     submit(services, ana, c0, "srs", srs(9.5, 9.5, 9.5, 9.5), "s-1")
-    submit(services, ana, c0, "srs", srs(8.0, 9.1, 9.1, 9.1), "s-2")   # rupture + item-low
+    submit(services, ana, c0, "srs", srs(8.0, 9.5, 9.5, 9.5), "s-2")   # rupture + item-low
     submit(services, ana, c1, "phq-9", phq(item9=3), "p-1")
     alerts = services.open_alerts(ana)
     assert alerts["severity"].tolist() == ["safety", "warning", "info"]
@@ -355,14 +370,14 @@ def test_client_history_lists_current_responses_oldest_first(services, world):
     assert history["response_id"].tolist() == [a.response_id, b.response_id, c.response_id]
     assert history["engine_version"].unique().tolist() == [alliance_kit.__version__]
     phq_only = services.client_history(ana, client, "phq-9")
-    assert phq_only["value"].tolist() == [9.0, 16.0]
+    assert phq_only["value"].tolist() == [8.0, 16.0]
     assert phq_only["band"].tolist() == ["mild", "moderately-severe"]
 
 
 def test_answers_returns_the_stored_answers(services, world):
     ana, (client, *_) = world
-    saved = submit(services, ana, client, "srs", srs(9.5, 9.1, 9.0, 8.7), "s-1")
-    assert services.answers(ana, saved.response_id) == srs(9.5, 9.1, 9.0, 8.7)
+    saved = submit(services, ana, client, "srs", srs(9.5, 9.3, 9.0, 7.7), "s-1")
+    assert services.answers(ana, saved.response_id) == srs(9.5, 9.3, 9.0, 7.7)
 
 
 def test_export_is_wide_audited_and_leaves_out_replaced_responses(services, store, world):
@@ -400,11 +415,14 @@ def _score_rows(store):
         return [plain(s) for s in session.execute(select(Score).order_by(Score.id)).scalars()]
 
 
+#: Total 10, of which 1 from item 9.
+WITH_ITEM9 = phq(2, 1, 1, 1, 1, 1, 1, 1, item9=1)
+
+
 def _fill_for_rescore(services, world):
     ana, (c0, c1, _) = world
     submit(services, ana, c0, "phq-9", phq(), "p-1")
-    # item 1 missing: prorated 9 * 9/8 = 10.125 -> 10 with round 0
-    submit(services, ana, c1, "phq-9", {**phq(2, 1, 1, 1, 1, 1, 1, 1), "1": None}, "p-2")
+    submit(services, ana, c1, "phq-9", WITH_ITEM9, "p-2")
     submit(services, ana, c1, "srs", srs(9.5, 9.5, 9.5, 9.5), "s-1")
     return ana
 
@@ -431,7 +449,7 @@ def test_rescore_after_an_engine_change_keeps_old_rows_and_adds_current_ones(
     assert set(changes["instrument_id"]) == {"phq-9"}
     assert set(changes["old_engine"]) == {alliance_kit.__version__}
     assert set(changes["new_engine"]) == {"99.0.0"}
-    assert changes["old_value"].tolist() == changes["new_value"].tolist() == [9.0, 10.0]
+    assert changes["old_value"].tolist() == changes["new_value"].tolist() == [8.0, 10.0]
     after = _score_rows(store)
     assert len(after) == len(before) + 2
     old_ids = {s.id for s in before}
@@ -463,21 +481,21 @@ def test_rescore_with_a_modified_definition_reports_changed_values(services, sto
     _fill_for_rescore(services, world)
     before = _score_rows(store)
 
-    def one_decimal(raw):
-        raw["scores"][0]["round"] = 1
+    def without_item9(raw):
+        raw["scores"][0]["items"] = [str(i) for i in range(1, 9)]
 
-    new_kit = _modified_kit(kit, one_decimal)
+    new_kit = _modified_kit(kit, without_item9)
     changes = Services(store, new_kit).rescore(SYSTEM)
     by_value = dict(zip(changes["old_value"], changes["new_value"], strict=True))
-    assert by_value == {9.0: 9.0, 10.0: 10.1}     # both: new version; one: new value
+    assert by_value == {8.0: 8.0, 10.0: 9.0}     # both: new version; one: new value
     after = _score_rows(store)
     assert len(after) == len(before) + 2
     current = {(s.response_id, s.score_id): s for s in after if s.current}
     values = sorted(s.value for s in current.values() if s.instrument_version == "1.1.0")
-    assert values == [9.0, 10.1]
+    assert values == [8.0, 9.0]
     assert sum(not s.current for s in after) == 2
     history = services.client_history(world[0], world[1][1], "phq-9")
-    assert history["value"].tolist() == [10.1]
+    assert history["value"].tolist() == [9.0]
     assert history["instrument_version"].tolist() == ["1.0.0"]   # the response's version
 
 
@@ -494,8 +512,8 @@ def test_rescore_updates_bands_when_a_definition_changes_them(services, store, w
     new_kit = _modified_kit(kit, wider_minimal, version="1.0.0")
     Services(store, new_kit).rescore(SYSTEM, "phq-9")
     current = {s.value: s.band for s in _score_rows(store)
-               if s.current and s.score_id == "total" and s.value in (9.0, 10.0)}
-    assert current == {9.0: "minimal", 10.0: "mild"}
+               if s.current and s.score_id == "total" and s.value in (8.0, 10.0)}
+    assert current == {8.0: "minimal", 10.0: "mild"}
 
 
 def test_rescore_needs_an_admin_or_the_system(services, world):
