@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import change, jsonschemas
+from alliance_kit import change, jsonschemas, rules
 from alliance_kit.hookspecs import hookimpl
 from alliance_kit.rules import compare
 from alliance_kit.types import AlertInputs, AlertType, LocalProblem
@@ -44,6 +44,12 @@ class ItemAlert(AlertType):
         count = np.sum(hits, axis=0)
         return count > 0, count.astype(float)
 
+    def describe(self, alert, definition) -> str:
+        if "item" in alert:
+            return "when " + rules.describe(alert)
+        items = ", ".join(repr(i) for i in alert["items"])
+        return f"when any of items {items} is {rules.WORDS[alert['op']]} {alert['value']:g}"
+
     def problems(self, alert, definition) -> list[LocalProblem]:
         scales = {i["id"]: definition["scales"][i["scale"]]["type"] for i in definition["items"]}
         return [
@@ -66,6 +72,9 @@ class ScoreAlert(AlertType):
         values = inputs.scores[alert["score"]].to_numpy(float)
         return compare(values, alert["op"], alert["value"]), values
 
+    def describe(self, alert, definition) -> str:
+        return "when " + rules.describe(alert)
+
 
 class CutoffAlert(AlertType):
     """Fires when a score's declared cut-off flag is raised (so the cut-off lives in one place)."""
@@ -80,6 +89,20 @@ class CutoffAlert(AlertType):
         flag = inputs.flags[f"{alert['score']}_{alert['cutoff']}"]
         fires = flag.fillna(False).to_numpy(bool)
         return fires, inputs.scores[alert["score"]].to_numpy(float)
+
+    def describe(self, alert, definition) -> str:
+        score = _score_spec(definition, alert["score"])
+        cutoff = next(c for c in score.get("cutoffs", []) if c["id"] == alert["cutoff"])
+        value = cutoff["value"]
+        if isinstance(value, Mapping):
+            parts = [f"{v:g} if {value['attribute']} is {k}" for k, v in value["values"].items()]
+            if "otherwise" in value:
+                parts.append(f"{value['otherwise']:g} otherwise")
+            value = ", ".join(parts)
+        else:
+            value = f"{value:g}"
+        return (f"when score {alert['score']!r} is {rules.WORDS[cutoff['op']]} {value} "
+                f"(cut-off {alert['cutoff']!r})")
 
     def problems(self, alert, definition) -> list[LocalProblem]:
         cutoffs = [c["id"] for c in _score_spec(definition, alert["score"]).get("cutoffs", [])]
@@ -117,6 +140,10 @@ class DropAlert(AlertType):
         # The tolerance keeps 30.3 -> 29.3 (a float difference of 0.99999...) a drop of 1.
         return compare(fell, ">=", alert["at_least"] - 1e-9), fell
 
+    def describe(self, alert, definition) -> str:
+        return (f"when score {alert['score']!r} fell by {alert['at_least']:g} or more since the "
+                "previous session")
+
 
 class ReliableChangeAlert(AlertType):
     """Fires on reliable deterioration (or improvement) since the client's first session."""
@@ -147,6 +174,10 @@ class ReliableChangeAlert(AlertType):
         )
         fires = np.isin(categories.astype(object), list(wanted))
         return fires, current - baseline
+
+    def describe(self, alert, definition) -> str:
+        outcome = alert.get("outcome", "deterioration")
+        return f"when score {alert['score']!r} shows reliable {outcome} since the first session"
 
     def problems(self, alert, definition) -> list[LocalProblem]:
         norms = _score_spec(definition, alert["score"]).get("norms", {})

@@ -188,6 +188,12 @@ class AlertType(ABC):
         """Problems the JSON schema cannot see (e.g. a drop rule on a score without norms)."""
         return []
 
+    def describe(self, alert: Mapping[str, Any], definition: Mapping[str, Any]) -> str:
+        """The rule in words for staff ("when item '9' is at or above 1")."""
+        shown = {"id", "type", "severity", "message", "note"}
+        rest = ", ".join(f"{key} {value}" for key, value in alert.items() if key not in shown)
+        return f"{self.name}: {rest}"
+
 
 @dataclass(frozen=True)
 class Exporter:

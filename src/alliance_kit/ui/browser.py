@@ -186,10 +186,9 @@ def _alerts(instrument: Instrument, language: str) -> None:
     if not instrument.alerts:
         st.caption("This instrument has no alert rules.")
         return
-    cutoffs = {(score.id, c["id"]): c for score in instrument.scores for c in score.cutoffs}
     rows = []
     for alert in instrument.alerts:
-        rule = alert_rule_words(alert.spec, cutoffs, language)
+        rule = alert_rule_words(alert, instrument)
         if note := alert.spec.get("note"):
             rule += f". Note: {note}"
         rows.append({

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alliance_kit import rules
+
+if TYPE_CHECKING:
+    from alliance_kit.definitions import Alert, Instrument
 
 #: Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all
 #: of them (not only * _ [ ] ...) also neutralises Streamlit's directives (:red[..], $..$).
@@ -132,31 +135,9 @@ def built_from(items: Iterable[str], scores: Iterable[str]) -> str:
     return "; ".join(parts)
 
 
-_RULE_KEYS_SHOWN_ELSEWHERE = {"id", "type", "severity", "message", "note"}
-
-
-def alert_rule_words(spec: Mapping[str, Any], cutoffs: Mapping[str, Mapping[str, Any]],
-                     language: str = "en") -> str:
-    """An alert rule in words; ``cutoffs`` are the instrument's cut-offs by (score, id)."""
-    kind = spec.get("type")
-    score = spec.get("score")
+def alert_rule_words(alert: Alert, instrument: Instrument) -> str:
+    """An alert rule in words, as its alert type describes it."""
     try:
-        if kind in ("item", "score"):
-            return "when " + rules.describe({kind: spec[kind], "op": spec["op"],
-                                             "value": spec["value"]})
-        if kind == "cutoff":
-            cutoff = cutoffs.get((score, spec["cutoff"]))
-            words = f"when score {score!r} meets its cut-off {spec['cutoff']!r}"
-            if cutoff:
-                words += f" ({threshold(cutoff['op'], cutoff['value'])})"
-            return words
-        if kind == "drop":
-            return (f"when score {score!r} fell by {number(spec['at_least'])} or more since "
-                    "the previous session")
-        if kind == "reliable-change":
-            outcome = spec.get("outcome", "deterioration")
-            return f"when score {score!r} shows reliable {outcome} since the first session"
-    except (KeyError, TypeError, ValueError):
-        pass
-    rest = {k: v for k, v in spec.items() if k not in _RULE_KEYS_SHOWN_ELSEWHERE}
-    return f"{kind}: " + ", ".join(f"{k} {number(v)}" for k, v in rest.items())
+        return alert.alert_type.describe(alert.spec, instrument.raw)
+    except (KeyError, TypeError, ValueError, StopIteration):
+        return f"{alert.type}: {alert.id}"
