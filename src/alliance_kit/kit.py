@@ -18,6 +18,7 @@ import pandas as pd
 from alliance_kit.definitions import Instrument, Problem, try_load_definition
 from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
 from alliance_kit.scoring import ScoreResult, score
+from alliance_kit.sources import expand
 from alliance_kit.types import Exporter, Page, Types
 from alliance_kit.wording import (
     Wording,
@@ -123,7 +124,7 @@ def build_kit(
         kit.exporters.extend(exporters)
     origin: dict[str, str] = {}
     for info, entries in plugins.call("register_instruments"):
-        for source, definition in _expand(entries, ".json"):
+        for source, definition in expand(entries, _describe_definition):
             instrument, problems = try_load_definition(definition, kit.types, source)
             kit.problems.extend(problems)
             if instrument is None:
@@ -157,25 +158,8 @@ def _collect_types(plugins: Plugins) -> Types:
     return types
 
 
-def _expand(entries: Iterable[Any], suffix: str) -> list[tuple[str, Any]]:
-    """(source label, path or dict) for each entry; folders expand to their files, sorted."""
-    found: list[tuple[str, Any]] = []
-    for entry in entries:
-        if isinstance(entry, Mapping):
-            found.append((f"<{entry.get('id', 'definition')}>", entry))
-            continue
-        path = Path(entry)
-        paths = sorted(path.glob(f"*{suffix}")) if path.is_dir() else [path]
-        found.extend((_label(p), p) for p in paths)
-    return found
-
-
-def _label(path: Path) -> str:
-    """A path as people should read it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def _describe_definition(definition: Mapping[str, Any]) -> str:
+    return f"<{definition.get('id', 'definition')}>"
 
 
 @functools.cache

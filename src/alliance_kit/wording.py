@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 from alliance_kit import checks, jsonschemas
 from alliance_kit.definitions import Instrument, Problem, read_json
 from alliance_kit.i18n import language_name
+from alliance_kit.sources import expand
 
 WORDING_DIR_ENV = "ALLIANCE_KIT_WORDING_DIR"
 FALLBACK_LANGUAGE = "en"
@@ -286,25 +287,12 @@ def collect_packs(
 
 def _expand(entries: Any, plugin: str) -> list[tuple[str, Any]]:
     """(source label, path or dict) for each entry; folders expand to their .json files."""
-    if isinstance(entries, str | Path | Mapping):
-        entries = [entries]
-    found: list[tuple[str, Any]] = []
-    for entry in entries:
-        if isinstance(entry, Mapping):
-            name = f"{entry.get('instrument', '?')}.{entry.get('language', '?')}"
-            found.append((f"<{plugin}: wording pack {name}>", entry))
-            continue
-        path = Path(entry)
-        paths = sorted(path.glob("*.json")) if path.is_dir() else [path]
-        found.extend((_label(p), p) for p in paths)
-    return found
 
+    def describe(pack: Mapping[str, Any]) -> str:
+        name = f"{pack.get('instrument', '?')}.{pack.get('language', '?')}"
+        return f"<{plugin}: wording pack {name}>"
 
-def _label(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return expand(entries, describe)
 
 
 # --- lookup ---------------------------------------------------------------------------------
