@@ -133,19 +133,26 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
 def add_user(store: Store, actor: Actor, username: str, role: str, password: str, *,
              display_name: str = "", team_id: int | None = None) -> int:
     """A new account with a password (admins only); returns the user id."""
+    return create_user(store, actor, username, role, password_hash=hash_password(password),
+                       display_name=display_name, team_id=team_id)
+
+
+def create_user(store: Store, actor: Actor, username: str, role: str, *,
+                password_hash: str | None, display_name: str = "",
+                team_id: int | None = None) -> int:
+    """A new account (admins only); without a password hash it cannot log in yet."""
     require_staff(actor, "admin")
     if role not in STAFF_ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
     username = username.strip()
     if not username or len(username) > 64:
         raise ValueError("a username of 1 to 64 characters is needed")
-    new_hash = hash_password(password)
 
     def work(session: Session) -> int:
         if session.execute(select(User.id).where(User.username == username)).first():
             raise ValueError(f"there is already a user {username!r}")
         user = User(username=username, role=role, display_name=display_name or username,
-                    team_id=team_id, password_hash=new_hash)
+                    team_id=team_id, password_hash=password_hash)
         session.add(user)
         session.flush()
         audit.append(session, actor=actor.label, action="create", entity="user",

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alliance_kit import accounts
 from alliance_kit.access import (
-    STAFF_ROLES,
     AccessDenied,
     Actor,
     require_client,
@@ -45,7 +45,6 @@ from alliance_kit.store.models import (
     Response,
     Score,
     Team,
-    User,
 )
 from alliance_kit.store.models import Session as SessionRow
 
@@ -128,10 +127,10 @@ class Services:
         }).encode("utf-8")).hexdigest()
 
         def work(session: Session) -> Submitted:
+            require_client(session, actor, client_id)
             existing = self._by_key(session, idempotency_key)
             if existing is not None:
-                return self._repeat(session, existing, payload_hash)
-            require_client(session, actor, client_id)
+                return self._repeat(session, actor, existing, payload_hash)
             if actor.role not in ("system", "kiosk"):
                 require_staff(actor, "therapist", "supervisor", "admin")
             session_number = self._session_number(session, client_id, session_id)
@@ -161,7 +160,7 @@ class Services:
                 existing = self._by_key(session, idempotency_key)
                 if existing is None:
                     raise
-                return self._repeat(session, existing, payload_hash)
+                return self._repeat(session, actor, existing, payload_hash)
 
             return self.store.write(again)
 
@@ -170,7 +169,9 @@ class Services:
             select(Response).where(Response.idempotency_key == key)
         ).scalar_one_or_none()
 
-    def _repeat(self, session: Session, existing: Response, payload_hash: str) -> Submitted:
+    def _repeat(self, session: Session, actor: Actor, existing: Response,
+                payload_hash: str) -> Submitted:
+        require_client(session, actor, existing.client_id)
         if existing.payload_hash != payload_hash:
             raise IdempotencyConflict(
                 f"key {existing.idempotency_key!r} was already used for a different "
@@ -318,8 +319,9 @@ class Services:
                    Response.id.not_in(replaced))
         ).all(), columns=["client_id", "instrument_id", "score_id", "value", "session_number",
                           "submitted_at", "response_id"])
-        rows = rows[[(i, s) in set(wanted) for i, s in zip(rows["instrument_id"],
-                                                           rows["score_id"], strict=True)]]
+        pairs = pd.Series(list(zip(rows["instrument_id"], rows["score_id"], strict=True)),
+                          index=rows.index, dtype=object)
+        rows = rows[pairs.isin(wanted)]
         rows["kind"] = rows["instrument_id"].map(lambda i: primary[i][0])
         rows = rows.sort_values(["client_id", "kind", "submitted_at", "response_id"])
         grouped = rows.groupby(["client_id", "kind"], sort=False)
@@ -331,6 +333,7 @@ class Services:
     def client_history(self, actor: Actor, client_id: int,
                        instrument_id: str | None = None) -> pd.DataFrame:
         """Every current response of one client with its current scores, oldest first."""
+        require_staff(actor, "therapist", "supervisor", "admin")
         with self.store.read() as session:
             require_client(session, actor, client_id)
             replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
@@ -353,11 +356,11 @@ class Services:
 
     def answers(self, actor: Actor, response_id: int) -> dict[str, Any]:
         """One response's answers, item by item (audited)."""
+        require_staff(actor, "therapist", "supervisor", "admin")
         with self.store.read() as session:
             response = session.get(Response, response_id)
-            if response is None:
-                raise AccessDenied(f"no response {response_id} that {actor.label} may see")
-            require_client(session, actor, response.client_id)
+            _require_visible(session, actor, "response", response_id,
+                             response.client_id if response else None)
             answers = dict(response.answers)
             client_id = response.client_id
         self._audit(actor, "view", "response", response_id, client_id)
@@ -393,9 +396,8 @@ class Services:
 
         def work(session: Session) -> None:
             alert = session.get(Alert, alert_id)
-            if alert is None:
-                raise AccessDenied(f"no alert {alert_id} that {actor.label} may see")
-            require_client(session, actor, alert.client_id)
+            _require_visible(session, actor, "alert", alert_id,
+                             alert.client_id if alert else None)
             if alert.acknowledged_at is not None:
                 raise ValueError(f"alert {alert_id} was already acknowledged")
             alert.acknowledged_at = dt.datetime.now(dt.UTC)
@@ -410,6 +412,7 @@ class Services:
     def export_responses(self, actor: Actor, instrument_id: str) -> pd.DataFrame:
         """Wide table of the actor's clients' current responses to one instrument (audited):
         client code, session, submitted time, one column per item, then the scores."""
+        require_staff(actor, "therapist", "supervisor", "admin")
         instrument = self.kit.instrument(instrument_id)
         with self.store.read() as session:
             replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
@@ -422,14 +425,14 @@ class Services:
                 .order_by(Client.code, Response.submitted_at)
             ).all()
             clients = sorted({r.Response.client_id for r in responses})
+            items = [item.id for item in instrument.items]
+            frame = pd.DataFrame([
+                {"client": code, "session": r.session_number, "submitted_at": r.submitted_at,
+                 **{item: r.answers.get(item) for item in items}, **(r.attributes or {})}
+                for r, code in responses
+            ], columns=["client", "session", "submitted_at", *items])
         self._audit(actor, "export", "responses", instrument.id, None,
                     {"responses": len(responses), "clients": clients})
-        items = [item.id for item in instrument.items]
-        frame = pd.DataFrame([
-            {"client": code, "session": r.session_number, "submitted_at": r.submitted_at,
-             **{item: r.answers.get(item) for item in items}, **(r.attributes or {})}
-            for r, code in responses
-        ], columns=["client", "session", "submitted_at", *items])
         if frame.empty:
             return frame
         return pd.concat([frame, score(instrument, frame).to_frame()], axis=1)
@@ -452,21 +455,10 @@ class Services:
 
     def add_user(self, actor: Actor, username: str, role: str, *, display_name: str = "",
                  team_id: int | None = None, password_hash: str | None = None) -> int:
-        """A new member of staff; returns the user id. Passwords arrive already hashed."""
-        require_staff(actor, "admin")
-        if role not in STAFF_ROLES:
-            raise ValueError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
-
-        def work(session: Session) -> int:
-            user = User(username=username, role=role, display_name=display_name or username,
-                        team_id=team_id, password_hash=password_hash)
-            session.add(user)
-            session.flush()
-            audit.append(session, actor=actor.label, action="create", entity="user",
-                         entity_id=user.id, details={"username": username, "role": role})
-            return user.id
-
-        return self.store.write(work)
+        """A new member of staff; returns the user id (see :mod:`alliance_kit.accounts`)."""
+        return accounts.create_user(self.store, actor, username, role,
+                                    password_hash=password_hash, display_name=display_name,
+                                    team_id=team_id)
 
     def add_client(self, actor: Actor, code: str, *, therapist_ids: list[int],
                    initials: str | None = None, started_on: dt.date | None = None) -> int:
@@ -495,6 +487,8 @@ class Services:
                     therapist_id: int | None = None) -> int:
         """The client's next session in their current episode; returns the session id."""
 
+        require_staff(actor, "therapist", "supervisor", "admin")
+
         def work(session: Session) -> int:
             require_client(session, actor, client_id)
             episode = session.execute(
@@ -517,6 +511,7 @@ class Services:
     def assign(self, actor: Actor, client_id: int, instrument_id: str, *,
                timing: str = "session-end", every: int = 1, first_session: int = 1) -> int:
         """Make an instrument due for a client (e.g. srs at the end of every session)."""
+        require_staff(actor, "therapist", "supervisor", "admin")
         self.kit.instrument(instrument_id)
 
         def work(session: Session) -> int:
@@ -599,6 +594,18 @@ class Services:
         self.store.write(lambda session: audit.append(
             session, actor=actor.label, action=action, entity=entity, entity_id=entity_id,
             client_id=client_id, details=details))
+
+
+def _require_visible(session: Session, actor: Actor, what: str, ident: int,
+                     client_id: int | None) -> None:
+    """A response or alert the actor may see; one message whether missing or forbidden."""
+    try:
+        if client_id is None:
+            raise AccessDenied
+        require_client(session, actor, client_id)
+    except AccessDenied:
+        raise AccessDenied(f"{actor.label} may not see {what} {ident}, or there is no such "
+                           f"{what}") from None
 
 
 def _kind(instrument: Instrument) -> str | None:
