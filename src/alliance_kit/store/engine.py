@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -66,6 +67,9 @@ class Store:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    #: SQLite has one writer at a time: threads of this process queue here rather than
+    #: busy-polling the file lock (PostgreSQL writers run concurrently: a no-op lock).
+    _writer_lock: AbstractContextManager = field(default_factory=nullcontext, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -92,9 +96,10 @@ class Store:
         ``work`` may run more than once, so it must do nothing outside the database.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            with self.sessions() as session:
-                session.connection(execution_options={"alliance_kit_write": True})
+            with self._writer_lock, self.sessions() as session:
                 try:
+                    # BEGIN IMMEDIATE itself may find the database locked: retried too.
+                    session.connection(execution_options={"alliance_kit_write": True})
                     result = work(session)
                     session.commit()
                     return result
@@ -128,7 +133,8 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                                max_overflow=POOL_OVERFLOW, pool_timeout=60)
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
+    lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    store = Store(engine, sessionmaker(engine, expire_on_commit=False), lock)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
