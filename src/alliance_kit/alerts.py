@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -19,23 +21,23 @@ def evaluate_alerts(
     result: ScoreResult,
     answers: pd.DataFrame | None = None,
     *,
-    client: str | None = None,
-    order: str | None = None,
+    client: str | Sequence | None = None,
+    order: str | Sequence | None = None,
     language: str = "en",
 ) -> pd.DataFrame:
     """One row per alert raised: the response's index label, the rule and why.
 
     Rules that compare sessions (``drop``, ``reliable-change``) need ``client`` and
-    ``order``: columns of ``answers`` that say whose series a response belongs to and
-    where in it; without them those rules are not evaluated.
+    ``order``: which series each response belongs to and where in it, as column names of
+    ``answers`` or as arrays; without them those rules are not evaluated.
     """
     inputs = AlertInputs(
         instrument=instrument,
         items=result.item_values,
         scores=result.scores,
         flags=result.flags,
-        client=answers[client].to_numpy() if client and answers is not None else None,
-        order=answers[order].to_numpy() if order and answers is not None else None,
+        client=_column(answers, client),
+        order=_column(answers, order),
     )
     found = []
     for alert in instrument.alerts:
@@ -67,3 +69,13 @@ def evaluate_alerts(
         .drop(columns="_rank")
         .reset_index(drop=True)
     )
+
+
+def _column(answers: pd.DataFrame | None, column: str | Sequence | None) -> np.ndarray | None:
+    if column is None:
+        return None
+    if isinstance(column, str):
+        if answers is None:
+            raise ValueError(f"column {column!r} named, but no answers table given")
+        return answers[column].to_numpy()
+    return np.asarray(column)

@@ -119,29 +119,43 @@ def _response_validator(instrument: Instrument):
     return jsonschemas.validator(response_schema(instrument))
 
 
-def validate_response(instrument: Instrument, answers: Mapping[str, Any]) -> list[ResponseError]:
-    """Every problem with one response; an empty list means it may be stored and scored."""
-    errors = []
+def schema_errors(instrument: Instrument, answers: Mapping[str, Any]) -> list[ResponseError]:
+    """What the instrument's response JSON Schema finds wrong (at most MAX_REPORTED)."""
+    errors: list[ResponseError] = []
+    items = {item.id for item in instrument.items}
     for error in _response_validator(instrument).iter_errors(dict(answers)):
         path = list(error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1]
             errors.append(ResponseError(0, missing, "required: answer it"))
         elif error.validator == "additionalProperties":
-            for name in sorted(set(answers) - {item.id for item in instrument.items}):
-                known = ", ".join(item.id for item in instrument.items)
-                errors.append(ResponseError(0, name, f"no such item (items: {known})"))
+            unknown = sorted(set(answers) - items)
+            known = ", ".join(item.id for item in instrument.items)
+            errors += [ResponseError(0, str(name)[:60], f"no such item (items: {known})")
+                       for name in unknown[:MAX_REPORTED]]
         elif path:
             errors.append(_answer_error(instrument, str(path[0]), error.instance, answers))
         else:
             errors.append(ResponseError(0, "", error.message))
+        if len(errors) >= MAX_REPORTED:
+            break
+    return errors[:MAX_REPORTED]
+
+
+def answers_frame(answers: Mapping[str, Any]) -> pd.DataFrame:
+    """One response as a one-row table for the engine (None = missing)."""
+    return pd.DataFrame([{key: (np.nan if v is None else v) for key, v in answers.items()}])
+
+
+def validate_response(instrument: Instrument, answers: Mapping[str, Any]) -> list[ResponseError]:
+    """Every problem with one response; an empty list means it may be stored and scored."""
+    errors = schema_errors(instrument, answers)
     if errors:
         return errors
-    frame = pd.DataFrame([{key: (np.nan if v is None else v) for key, v in answers.items()}])
-    try:
-        from alliance_kit.scoring import score
+    from alliance_kit.scoring import score
 
-        score(instrument, frame)
+    try:
+        score(instrument, answers_frame(answers))
     except InvalidResponses as exc:
         return exc.errors
     return []

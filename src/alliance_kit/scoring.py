@@ -63,6 +63,34 @@ class ScoreResult:
             columns[score_id] = messages[computed.reason_codes]
         return pd.DataFrame(columns, index=self.scores.index)
 
+    def after(self, previous: pd.DataFrame) -> ScoreResult:
+        """This result preceded by earlier scores (e.g. a client's stored history).
+
+        ``previous`` has one column per score id. The earlier rows have no answers, bands
+        or flags here: series alert rules (drop, reliable change) read only their scores.
+        """
+        n = len(previous)
+        scores = pd.concat([previous.reindex(columns=self.scores.columns).astype(float),
+                            self.scores.reset_index(drop=True)], ignore_index=True)
+        pad = np.full(n, np.nan)
+        flags = pd.DataFrame(
+            {c: pd.array([pd.NA] * n + list(self.flags[c]), dtype="boolean")
+             for c in self.flags.columns}, index=scores.index)
+        bands = pd.DataFrame(
+            {c: pd.Categorical([None] * n + list(self.bands[c]),
+                               categories=self.bands[c].cat.categories)
+             for c in self.bands.columns}, index=scores.index)
+        computed = {
+            k: Computed(scores[k].to_numpy(float),
+                        np.r_[np.full(n, -1), c.reason_codes].astype(np.int32), c.messages)
+            for k, c in self._computed.items()}
+        return ScoreResult(
+            self.instrument_id, self.instrument_version, self.engine_version, scores, bands,
+            flags, list(self.warnings), computed,
+            {k: np.r_[pad, v] for k, v in self._items.items()},
+            {k: np.r_[pad, v] for k, v in self._answers.items()},
+        )
+
     def to_frame(
         self, *, bands: bool = True, flags: bool = False, reasons: bool = False
     ) -> pd.DataFrame:

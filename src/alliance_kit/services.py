@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,8 @@ from alliance_kit.access import (
 from alliance_kit.alerts import SEVERITIES, evaluate_alerts
 from alliance_kit.definitions import Instrument
 from alliance_kit.kit import Kit
-from alliance_kit.responses import InvalidResponses, validate_response
-from alliance_kit.scoring import score
+from alliance_kit.responses import InvalidResponses, answers_frame, schema_errors
+from alliance_kit.scoring import ScoreResult, score
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import (
@@ -48,6 +49,8 @@ from alliance_kit.store.models import (
 )
 from alliance_kit.store.models import Session as SessionRow
 
+#: How a client's responses to one instrument are ordered into a series.
+_ORDER = ("session_number", "submitted_at", "response_id")
 #: Longest idempotency key accepted (a UUID is 36 characters).
 MAX_KEY_LENGTH = 64
 
@@ -117,9 +120,12 @@ class Services:
         instrument = self.kit.instrument(instrument_id)
         answers = _json_safe(answers)
         attributes = _json_safe(attributes or {})
-        errors = validate_response(instrument, answers)
+        errors = schema_errors(instrument, answers)
         if errors:
             raise InvalidResponses(errors)
+        # Scored before the transaction: the engine's own checks (skip rules, attribute
+        # values) raise InvalidResponses here, before anything is written.
+        result = score(instrument, answers_frame({**answers, **attributes}))
         payload_hash = hashlib.sha256(_canonical({
             "client": client_id, "instrument": instrument.id, "version": instrument.version,
             "answers": answers, "attributes": attributes, "session": session_id,
@@ -145,7 +151,8 @@ class Services:
             )
             session.add(response)
             session.flush()
-            scores, alerts = self._score_and_alert(session, instrument, response)
+            scores, alerts = self._store_scores_and_alerts(session, instrument, response,
+                                                           result)
             audit.append(session, actor=actor.label, action="submit", entity="response",
                          entity_id=response.id, client_id=client_id,
                          details={"instrument": instrument.id, "source": source,
@@ -154,15 +161,17 @@ class Services:
 
         try:
             return self.store.write(work)
-        except IntegrityError:
+        except IntegrityError as collision:
             # Two submissions with one key raced: the other one won. Return what it stored.
-            def again(session: Session) -> Submitted:
-                existing = self._by_key(session, idempotency_key)
-                if existing is None:
-                    raise
-                return self._repeat(session, actor, existing, payload_hash)
+            return self.store.write(partial(self._after_collision, actor, idempotency_key,
+                                            payload_hash, collision))
 
-            return self.store.write(again)
+    def _after_collision(self, actor: Actor, key: str, payload_hash: str,
+                         collision: IntegrityError, session: Session) -> Submitted:
+        existing = self._by_key(session, key)
+        if existing is None:
+            raise collision
+        return self._repeat(session, actor, existing, payload_hash)
 
     def _by_key(self, session: Session, key: str) -> Response | None:
         return session.execute(
@@ -202,31 +211,31 @@ class Services:
         if old is None or old.client_id != client_id or old.instrument_id != instrument_id:
             raise ValueError(f"response {replaces_id} is not a {instrument_id} response of "
                              f"client {client_id}: nothing to correct")
+        newer = session.execute(
+            select(Response.id).where(Response.replaces_id == replaces_id)).scalar()
+        if newer is not None:
+            raise ValueError(f"response {replaces_id} was already corrected by response "
+                             f"{newer}: correct that one instead")
 
-    def _series(self, session: Session, client_id: int, instrument_id: str) -> list[Response]:
-        """The client's current responses to one instrument, oldest first."""
-        replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
-        return list(session.execute(
-            select(Response)
-            .where(Response.client_id == client_id, Response.instrument_id == instrument_id,
-                   Response.id.not_in(replaced))
-            .order_by(Response.session_number.asc().nulls_last(), Response.submitted_at,
-                      Response.id)
-        ).scalars())
-
-    def _score_and_alert(self, session: Session, instrument: Instrument,
-                         response: Response) -> tuple[dict[str, float | None], list[dict]]:
-        """Score the client's series with the new response; store its scores and alerts."""
-        series = self._series(session, response.client_id, instrument.id)
-        frame = pd.DataFrame([{**r.answers, **(r.attributes or {})} for r in series])
-        frame["_client"] = response.client_id
-        frame["_order"] = np.arange(len(series))
-        result = score(instrument, frame)
-        position = next(i for i, r in enumerate(series) if r.id == response.id)
-        scores = self._store_scores(session, instrument, response.id, result, position)
-        raised = evaluate_alerts(instrument, result, frame, client="_client", order="_order")
+    def _store_scores_and_alerts(
+        self, session: Session, instrument: Instrument, response: Response, result: ScoreResult
+    ) -> tuple[dict[str, float | None], list[dict]]:
+        """Store the new response's scores, and the alerts its answers and the client's
+        stored history of scores raise (series rules compare with the stored scores)."""
+        scores = self._store_scores(session, instrument, response.id, result, 0)
+        history = self._history(session, response, instrument)
+        series = result.after(history.drop(columns=list(_ORDER)))
+        keys = pd.concat([history[list(_ORDER)], pd.DataFrame([{
+            "session_number": response.session_number, "submitted_at": response.submitted_at,
+            "response_id": response.id}])], ignore_index=True)
+        # SQLite returns naive UTC times, PostgreSQL aware ones: compare them as UTC.
+        keys["submitted_at"] = pd.to_datetime(keys["submitted_at"], utc=True)
+        order = keys.sort_values(list(_ORDER), na_position="last", kind="stable").index
+        rank = np.empty(len(keys), dtype=int)
+        rank[order.to_numpy()] = np.arange(len(keys))
+        raised = evaluate_alerts(instrument, series, client=np.zeros(len(keys)), order=rank)
         alerts = []
-        for row in raised[raised["row"] == position].itertuples():
+        for row in raised[raised["row"] == len(history)].itertuples():
             value = None if np.isnan(row.value) else float(row.value)
             session.add(Alert(response_id=response.id, client_id=response.client_id,
                               instrument_id=instrument.id, rule_id=row.alert,
@@ -236,12 +245,35 @@ class Services:
                            "message": row.message})
         return scores, alerts
 
+    def _history(self, session: Session, response: Response,
+                 instrument: Instrument) -> pd.DataFrame:
+        """The client's other current responses to the instrument: order keys and the
+        current value of each score, one row per response."""
+        replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
+        rows = session.execute(
+            select(Response.id, Response.session_number, Response.submitted_at,
+                   Score.score_id, Score.value)
+            .join(Score, Score.response_id == Response.id)
+            .where(Response.client_id == response.client_id,
+                   Response.instrument_id == instrument.id, Response.id != response.id,
+                   Response.id.not_in(replaced), Score.current)
+        ).all()
+        columns = [s.id for s in instrument.scores]
+        if not rows:
+            return pd.DataFrame(columns=[*_ORDER, *columns])
+        long = pd.DataFrame(rows, columns=["response_id", "session_number", "submitted_at",
+                                           "score_id", "value"])
+        wide = long.pivot(index="response_id", columns="score_id", values="value")
+        keys = long.drop_duplicates("response_id").set_index("response_id")
+        wide = wide.reindex(columns=columns).join(keys[["session_number", "submitted_at"]])
+        return wide.reset_index()[[*_ORDER, *columns]]
+
     def _store_scores(self, session: Session, instrument: Instrument, response_id: int,
                       result, position: int) -> dict[str, float | None]:
         reasons = result.reasons()
         values = {}
         for spec in instrument.scores:
-            value = result.scores[spec.id].iloc[position]
+            value = float(result.scores[spec.id].iloc[position])
             value = None if np.isnan(value) else float(value)
             band = result.bands[spec.id].iloc[position] if spec.id in result.bands else None
             session.add(Score(
@@ -551,18 +583,19 @@ class Services:
                 current = {(s.response_id, s.score_id): s for s in session.execute(
                     select(Score).where(Score.current, Score.response_id.in_(
                         [r.id for r in responses]))).scalars()}
+                reasons = result.reasons()
                 for position, response in enumerate(responses):
                     for spec in instrument.scores:
                         new = result.scores[spec.id].iloc[position]
                         new = None if np.isnan(new) else float(new)
+                        band = (result.bands[spec.id].iloc[position]
+                                if spec.id in result.bands else None)
+                        band = None if pd.isna(band) else str(band)
                         old = current.get((response.id, spec.id))
-                        same = old is not None and (
-                            (old.value is None and new is None)
-                            or (old.value is not None and new is not None
-                                and abs(old.value - new) < 1e-9)
-                        ) and old.engine_version == result.engine_version \
-                            and old.instrument_version == instrument.version
-                        if same:
+                        if old is not None and _same_value(old.value, new) \
+                                and old.band == band \
+                                and old.engine_version == result.engine_version \
+                                and old.instrument_version == instrument.version:
                             continue
                         changes.append({
                             "response_id": response.id, "instrument_id": instrument.id,
@@ -573,12 +606,10 @@ class Services:
                         })
                         if old is not None:
                             old.current = False
-                        band = (result.bands[spec.id].iloc[position]
-                                if spec.id in result.bands else None)
                         session.add(Score(
                             response_id=response.id, score_id=spec.id, value=new,
-                            band=None if pd.isna(band) else str(band),
-                            reason=result.reasons()[spec.id].iloc[position],
+                            band=band,
+                            reason=reasons[spec.id].iloc[position],
                             instrument_version=instrument.version,
                             engine_version=result.engine_version))
             audit.append(session, actor=actor.label, action="rescore", entity="scores",
@@ -594,6 +625,12 @@ class Services:
         self.store.write(lambda session: audit.append(
             session, actor=actor.label, action=action, entity=entity, entity_id=entity_id,
             client_id=client_id, details=details))
+
+
+def _same_value(old: float | None, new: float | None) -> bool:
+    if old is None or new is None:
+        return old is None and new is None
+    return abs(old - new) < 1e-9
 
 
 def _require_visible(session: Session, actor: Actor, what: str, ident: int,
