@@ -155,3 +155,15 @@ def test_cli_reference_is_up_to_date():
     assert documented == cli_markdown(), (
         "docs/cli.md is out of date: run `python -m alliance_kit.clidocs > docs/cli.md`"
     )
+
+
+def test_score_output_round_trips_a_cell_with_a_carriage_return(kit, tmp_path):
+    source = tmp_path / "phq.parquet"
+    frame = pd.DataFrame({"note": ["line one\rline two", "=1+1"],
+                          **{str(i): ["1", "0"] for i in range(1, 10)}})
+    frame.to_parquet(source)
+    output = tmp_path / "scored.csv"
+    assert run(kit, "score", "phq-9", str(source), "-o", str(output)).exit_code == 0
+    back = alliance_kit.tabular.read_table(output)
+    assert back["note"].tolist() == ["line one\rline two", "=1+1"]
+    assert [float(x) for x in back["total"]] == [9, 0]

@@ -92,7 +92,10 @@ def rescore(ctx: click.Context, instrument_id: str | None, database_url: str | N
     Prints one line per changed score (old and new value and engine version); the old
     scores are kept, marked as no longer current.
     """
-    changes = services(ctx, database_url).rescore(Actor.system("cli:rescore"), instrument_id)
+    try:
+        changes = services(ctx, database_url).rescore(Actor.system("cli:rescore"), instrument_id)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--instrument") from None
     for row in changes.itertuples():
         click.echo(f"response {row.response_id} {row.instrument_id} {row.score_id}: "
                    f"{_value(row.old_value)} -> {_value(row.new_value)} "

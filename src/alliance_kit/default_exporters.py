@@ -14,8 +14,12 @@ FLOAT_FORMAT = "%.12g"
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
-    """Write CSV to a path or an open text stream."""
-    frame.to_csv(path, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+    """Write CSV (RFC 4180: CRLF line ends) to a path or an open text stream.
+
+    CRLF also makes the writer quote any cell holding a carriage return, which a
+    spreadsheet would otherwise read as the start of a new row.
+    """
+    frame.to_csv(path, index=False, lineterminator="\r\n", float_format=FLOAT_FORMAT)
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path) -> None:

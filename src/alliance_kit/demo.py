@@ -16,23 +16,22 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
-from jsonschema import Draft202012Validator
 from sqlalchemy import func, inspect, select
 
+from alliance_kit import accounts
 from alliance_kit.access import Actor
-from alliance_kit.definitions import Instrument
 from alliance_kit.importer import in_one_transaction
 from alliance_kit.kit import Kit
-from alliance_kit.responses import response_schema
 from alliance_kit.services import Services, Submitted
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import Client, Response, User
 
 CLIENTS = 40
+#: Every demo account's password; the demo says so, and it is never for real use.
+DEMO_PASSWORD = "alliance-demo"
 FIRST_CODE = 1001
 THERAPISTS = 3
 #: Namespace of the demo's idempotency keys (a fixed, random UUID): keys follow the seed.
@@ -80,7 +79,8 @@ class DemoSummary:
             f"{self.alerts_open} open alert(s)",
         ]
         lines += [f"  {STORYLINES[name]}: {code}" for name, code in self.storylines.items()]
-        lines.append("  staff accounts have no passwords yet")
+        lines.append(f"  log in as admin, supervisor or therapist1-{THERAPISTS} with the "
+                     f"password {DEMO_PASSWORD!r} (demo only: change it for real use)")
         return lines
 
 
@@ -94,12 +94,13 @@ def has_data(store: Store) -> bool:
                    for model in (User, Client, Response))
 
 
-def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int = CLIENTS,
+def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int | None = None,
                today: dt.date | None = None) -> DemoSummary:
     """Fill an empty, migrated database with the demo clinic; refuse one that has data.
 
-    ``clients`` (at least 4, one per storyline) makes a smaller clinic for tests.
+    ``clients`` (default CLIENTS; at least 4, one per storyline) sizes the clinic.
     """
+    clients = CLIENTS if clients is None else clients
     if clients < len(STORYLINES):
         raise ValueError(f"the demo needs at least {len(STORYLINES)} clients")
     if has_data(store):
@@ -113,13 +114,14 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int = CLIEN
     last_week = today - dt.timedelta(days=today.weekday() + 7)
 
     team_id = services.add_team(system, "Demo clinic")
-    users = {"admin": services.add_user(system, "admin", "admin", team_id=team_id,
-                                        display_name="Demo administrator"),
-             "supervisor": services.add_user(system, "supervisor", "supervisor",
-                                             team_id=team_id, display_name="Demo supervisor")}
+    users = {"admin": accounts.add_user(store, system, "admin", "admin", DEMO_PASSWORD,
+                                        team_id=team_id, display_name="Demo administrator"),
+             "supervisor": accounts.add_user(store, system, "supervisor", "supervisor",
+                                             DEMO_PASSWORD, team_id=team_id,
+                                             display_name="Demo supervisor")}
     for number in range(1, THERAPISTS + 1):
-        users[f"therapist{number}"] = services.add_user(
-            system, f"therapist{number}", "therapist", team_id=team_id,
+        users[f"therapist{number}"] = accounts.add_user(
+            store, system, f"therapist{number}", "therapist", DEMO_PASSWORD, team_id=team_id,
             display_name=f"Demo therapist {number}")
     summary = DemoSummary(seed, team_id, users, {})
 
@@ -268,20 +270,7 @@ def _split(kit: Kit, instrument_id: str, total: float, rng: np.random.Generator)
     """Four 0-10 visual-analogue items (one decimal) adding up to about ``total``."""
     noise = rng.normal(0, 0.35, 4)
     values = np.clip(total / 4 + noise - noise.mean(), 0, 10)
-    allowed = _accepted_tenths(kit.instrument(instrument_id))
-    return {str(i + 1): float(allowed[np.abs(allowed - v).argmin()])
-            for i, v in enumerate(values)}
-
-
-@cache
-def _accepted_tenths(instrument: Instrument) -> np.ndarray:
-    """The one-decimal values 0-10 the kiosk's validation accepts for item 1.
-
-    Today the response JSON Schema rejects some tenths (float ``multipleOf``, reported to
-    the lead); snapping to accepted values keeps the demo working before and after a fix.
-    """
-    check = Draft202012Validator(response_schema(instrument)["properties"]["1"])
-    return np.array([v / 10 for v in range(101) if check.is_valid(v / 10)])
+    return {str(i + 1): float(np.round(v, 1)) for i, v in enumerate(values)}
 
 
 def _phq9(ors_total: float, rng: np.random.Generator, safety: bool) -> dict[str, int]:

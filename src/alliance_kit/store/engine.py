@@ -137,9 +137,16 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     store = Store(engine, sessionmaker(engine, expire_on_commit=False), lock)
     try:
         with engine.connect() as connection:
+            # Reading the schema touches the file's first pages: a damaged file fails here.
             connection.execute(text("SELECT 1"))
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
     except DBAPIError as exc:
         engine.dispose()
+        if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
+            raise StoreError(f"{_safe(url)}: the database file may be damaged ({exc.orig}). "
+                             "Nothing was changed; restore it from a backup "
+                             "(see docs/deployment.md)") from None
         raise StoreError(f"{_safe(url)}: cannot open the database: {exc.orig}") from None
     return store
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from alliance_kit.store import audit, migrate
 from alliance_kit.store.engine import Store, StoreError, open_store
@@ -33,15 +34,12 @@ def check(store: Store) -> CheckReport:
         report.problems.append(f"the schema is at {revision}, this version needs {newest}: "
                                "run `alliance-kit db upgrade` (after a backup)")
     if store.dialect == "sqlite":
-        with store.engine.connect() as connection:
-            rows = [r[0] for r in connection.exec_driver_sql("PRAGMA integrity_check")]
-            report.checked.append("SQLite integrity_check")
-            if rows != ["ok"]:
-                report.problems += [f"SQLite integrity: {row}" for row in rows[:20]]
-            broken = list(connection.exec_driver_sql("PRAGMA foreign_key_check"))
-            report.checked.append("foreign keys")
-            report.problems += [f"table {row[0]} row {row[1]} refers to a missing {row[2]} row"
-                                for row in broken[:20]]
+        try:
+            _check_sqlite(store, report)
+        except DBAPIError as exc:
+            report.problems.append(f"SQLite could not read the whole file: {exc.orig}. The "
+                                   "database is damaged: restore it from a backup")
+            return report
     else:
         with store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -51,6 +49,18 @@ def check(store: Store) -> CheckReport:
         report.checked.append(f"audit log chain ({count} entries)")
         report.problems += [str(problem) for problem in chain]
     return report
+
+
+def _check_sqlite(store: Store, report: CheckReport) -> None:
+    with store.engine.connect() as connection:
+        rows = [r[0] for r in connection.exec_driver_sql("PRAGMA integrity_check")]
+        report.checked.append("SQLite integrity_check")
+        if rows != ["ok"]:
+            report.problems += [f"SQLite integrity: {row}" for row in rows[:20]]
+        broken = list(connection.exec_driver_sql("PRAGMA foreign_key_check"))
+        report.checked.append("foreign keys")
+        report.problems += [f"table {row[0]} row {row[1]} refers to a missing {row[2]} row"
+                            for row in broken[:20]]
 
 
 def backup(store: Store, target: Path) -> Path:
