@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alliance_kit import accounts
+from alliance_kit import accounts, settings
 from alliance_kit.access import (
     AccessDenied,
     Actor,
@@ -235,7 +235,10 @@ class Services:
         rank[order.to_numpy()] = np.arange(len(keys))
         raised = evaluate_alerts(instrument, series, client=np.zeros(len(keys)), order=rank)
         alerts = []
+        switched = settings.alert_settings_in(session)
         for row in raised[raised["row"] == len(history)].itertuples():
+            if not switched.enabled(instrument.id, row.alert):
+                continue  # an admin switched this rule off (safety rules cannot be)
             value = None if np.isnan(row.value) else float(row.value)
             session.add(Alert(response_id=response.id, client_id=response.client_id,
                               instrument_id=instrument.id, rule_id=row.alert,
