@@ -9,6 +9,7 @@ from alliance_kit.services import Services
 from alliance_kit.store import Store, StoreError, open_store
 from alliance_kit.ui import session
 from alliance_kit.ui.context import App
+from alliance_kit.ui.text import plain
 
 
 @st.cache_resource
@@ -45,8 +46,10 @@ for page in kit.pages():
             icon=page.icon, default=page.default))
 if account is not None and role != "kiosk":
     with st.sidebar:
-        st.caption(f"Logged in as {account.display_name} ({account.role})")
+        st.caption(f"Logged in as {plain(account.display_name)} ({account.role})")
         if st.button("Log out", key="app:logout", icon=":material/logout:"):
             session.log_out(st.session_state, "You have logged out.")
+            if st.user.is_logged_in:  # single sign-on: end that session too
+                st.logout()
             st.rerun()
 st.navigation(sections, position="hidden" if role == "kiosk" else "sidebar").run()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.navigation.page import calc_hash
 from streamlit.testing.v1 import AppTest
 
 from alliance_kit.accounts import Account
@@ -88,6 +89,10 @@ def app(plugins_dir, monkeypatch):
         now = time.time()
         at.session_state[session.ACCOUNT_KEY] = session.LoggedIn(
             Account(1, "ana", "Ana", "therapist", None), now, now)
+        at.run()
+        # Staff start on the caseload; go to the browser by the hash of its url path
+        # (AppTest.switch_page only knows file pages).
+        at._page_hash = calc_hash("instruments")
         return at.run()
 
     yield make

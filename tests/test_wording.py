@@ -498,3 +498,17 @@ def test_check_warning_does_not_fail(cli_kit, tmp_path):
     result = run(cli_kit, "wording", "check", str(shipped))
     assert result.exit_code == 0
     assert "warning:" in result.stdout and "is kept" in result.stdout
+
+
+def test_plugin_returning_non_packs_is_reported_not_crashing():
+    import alliance_kit
+
+    class Odd:
+        @alliance_kit.hookimpl
+        def register_wording_packs(self):
+            return [5, None]
+
+    kit = alliance_kit.build_kit(extra=[Odd()], entry_points=False, local=False)
+    messages = [p.message for p in kit.problems]
+    assert sum("neither a path to a wording pack nor a pack" in m for m in messages) == 2
+    assert "wai-sr" in kit.instruments

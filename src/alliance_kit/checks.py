@@ -7,6 +7,7 @@ may assume the shape is right.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -78,7 +79,7 @@ def _advice(error: ValidationError) -> str:
 
 
 def _unsafe_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Strings with NUL or bidi controls, and nesting too deep to be a definition.
+    """Strings with NUL or bidi controls, NaN or infinite numbers, and nesting too deep.
 
     Iterative, so a hostile dict nested thousands of levels deep cannot exhaust the stack.
     """
@@ -91,6 +92,8 @@ def _unsafe_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
         if isinstance(value, str):
             if _UNSAFE.search(value):
                 yield path, "contains a NUL or bidirectional control character: remove it"
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield path, f"{value} is not a number JSON allows: use a finite number"
         elif isinstance(value, Mapping):
             for key, child in value.items():
                 if isinstance(key, str) and _UNSAFE.search(key):

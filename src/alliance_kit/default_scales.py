@@ -130,13 +130,15 @@ class TextScale(ScaleType):
 
     def invalid(self, scale: Mapping[str, Any], values: np.ndarray) -> np.ndarray:
         limit = self.max_length(scale)
-        return np.array([isinstance(v, str) and len(v) > limit for v in values], dtype=bool)
+        return np.array([isinstance(v, str) and (len(v) > limit or "\x00" in v)
+                         for v in values], dtype=bool)
 
     def describe(self, scale: Mapping[str, Any]) -> str:
-        return f"text of at most {self.max_length(scale):,} characters"
+        return f"text of at most {self.max_length(scale):,} characters, with no NUL character"
 
     def answer_schema(self, scale: Mapping[str, Any]) -> dict[str, Any]:
-        return {"type": "string", "maxLength": self.max_length(scale)}
+        # NUL is never meaningful in text and PostgreSQL cannot store it.
+        return {"type": "string", "maxLength": self.max_length(scale), "pattern": "^[^\\x00]*$"}
 
 
 class YesNoScale(ScaleType):

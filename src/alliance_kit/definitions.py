@@ -7,6 +7,7 @@ definition with any error is not built, so nothing downstream ever sees a broken
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,7 +209,7 @@ def parse_json(raw: bytes | str, source: str) -> tuple[Any, list[Problem]]:
 
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        data = json.loads(text, object_pairs_hook=pairs)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_not_json)
     except UnicodeDecodeError as exc:
         return None, [Problem(source, "$", f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
     except json.JSONDecodeError as exc:
@@ -219,11 +220,22 @@ def parse_json(raw: bytes | str, source: str) -> tuple[Any, list[Problem]]:
         ]
     except RecursionError:
         return None, [Problem(source, "$", "nested too deeply to be a definition")]
+    except _NotJson as exc:
+        return None, [Problem(source, "$", f"{exc} is not valid JSON (Python writes it, JSON "
+                              "does not): use a finite number")]
     problems = [
         Problem(source, "$", f"the key {key!r} appears twice in one object: keep one")
         for key in dict.fromkeys(duplicates)
     ]
     return data, problems
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, but they are not JSON."""
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJson(constant)
 
 
 def load_definition(
@@ -251,11 +263,15 @@ def try_load_definition(
     if isinstance(definition, Mapping):
         data, source = definition, source or f"<{definition.get('id', 'definition')}>"
         problems: list[Problem] = []
+    elif not isinstance(definition, str | os.PathLike):
+        return None, [Problem(source or f"<{type(definition).__name__}>", "$",
+                              f"{type(definition).__name__} is neither a path to a definition "
+                              "nor a definition (a dict): the plugin must return those")]
     else:
         path = Path(definition)
         data, problems = read_json(path, source or str(path))
         source = source or str(path)
-        if data is None:
+        if problems and data is None:
             return None, problems
     found = checks.check_definition(data, types)
     problems += [Problem(source, path, message) for path, message in found]

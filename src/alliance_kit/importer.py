@@ -322,8 +322,10 @@ def _check_rows(instrument: Instrument, frame: pd.DataFrame, codes: pd.Series,
                                       "the client first (an import never creates clients)"))
             if code not in report.unknown_clients:
                 report.unknown_clients.append(code)
+        duplicate = False
         if number is not None and code:
-            if (code, number) in seen:
+            duplicate = (code, number) in seen
+            if duplicate:
                 reject.append(RejectedRow(line, session_column, f"client {code} session "
                                           f"{number} is already in row {seen[code, number]}: "
                                           "keep one row per client and session"))
@@ -333,15 +335,18 @@ def _check_rows(instrument: Instrument, frame: pd.DataFrame, codes: pd.Series,
         if row_answers is not None:
             reject += [RejectedRow(line, error.column, error.message)
                        for error in validate_response(instrument, row_answers)]
-        if code in clients and number is not None and row_answers is not None:
+        if code in clients and number is not None and not duplicate:
             values = {a: _text(frame[a].iloc[position]) for a in attributes}
+            row_answers = row_answers or {}
             rows.append(_Row(line, code, clients[code].client_id, number, date, row_answers,
                              {k: v for k, v in values.items() if v},
                              _key(instrument, code, number, row_answers, values)))
+    # Rows with bad answers still hold their session number, so one bad value is not
+    # reported again as a gap in the sessions after it.
+    _check_sessions(rows, clients, reject, session_column, date_column,
+                    {problem.row for problem in reject})
     bad = {problem.row for problem in reject}
-    rows = [r for r in rows if r.row not in bad]
-    _check_sessions(rows, clients, reject, session_column, date_column)
-    return rows
+    return [r for r in rows if r.row not in bad]
 
 
 def _answers(instrument: Instrument, frame: pd.DataFrame, items, reject) -> list[dict | None]:
@@ -398,7 +403,7 @@ def _key(instrument: Instrument, code: str, number: int, answers: dict, attribut
 
 
 def _check_sessions(rows: list[_Row], clients: dict[str, _ClientState], reject,
-                    session_column: str, date_column: str | None) -> None:
+                    session_column: str, date_column: str | None, bad: set[int]) -> None:
     """Attach existing sessions; new ones need a date and must follow on without gaps."""
     by_client: dict[str, list[_Row]] = {}
     for row in rows:
@@ -417,12 +422,11 @@ def _check_sessions(rows: list[_Row], clients: dict[str, _ClientState], reject,
                     f"{last}: session {row.number} would leave a gap; import the sessions "
                     "in between too")))
                 continue
-            if row.date is None:
+            expected += 1
+            if row.date is None and row.row not in bad:
                 reject.append(RejectedRow(row.row, date_column or session_column, (
                     f"client {code} has no session {row.number} yet and no date for it: "
                     "give a date column (--date-column) or a session date (--session-date)")))
-                continue
-            expected += 1
 
 
 def _drop_stored(services: Services, instrument: Instrument, rows: list[_Row],

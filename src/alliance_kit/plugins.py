@@ -38,7 +38,10 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_exporters",
     "alliance_kit.default_instruments",
     "alliance_kit.default_wording",
+    "alliance_kit.default_dashboard",
     "alliance_kit.default_pages",
+    "alliance_kit.default_kiosk",
+    "alliance_kit.default_admin",
 )
 ENTRY_POINT_GROUP = "alliance_kit"
 DISABLE_ENV = "ALLIANCE_KIT_DISABLE_PLUGINS"

@@ -121,25 +121,41 @@ def _response_validator(instrument: Instrument):
 
 def schema_errors(instrument: Instrument, answers: Mapping[str, Any]) -> list[ResponseError]:
     """What the instrument's response JSON Schema finds wrong (at most MAX_REPORTED)."""
+    return schema_problems(instrument, answers)[0]
+
+
+def schema_problems(instrument: Instrument,
+                    answers: Mapping[str, Any]) -> tuple[list[ResponseError], int]:
+    """(errors described, at most MAX_REPORTED; errors in all) from the response schema."""
     errors: list[ResponseError] = []
+    total = 0
     items = {item.id for item in instrument.items}
+    # Answers are numbers, text or blank. Anything else (lists, dicts, integers too long
+    # to print) is refused here: even describing it could exhaust memory or the stack.
+    odd = [(str(key)[:60], value) for key, value in answers.items()
+           if key in items and not _plain_answer(value)]
+    if odd:
+        found = [ResponseError(0, key, f"{_shown(value)} is not an answer: give a number, a "
+                               "text or nothing") for key, value in odd]
+        return found[:MAX_REPORTED], len(found)
     for error in _response_validator(instrument).iter_errors(dict(answers)):
         path = list(error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1]
-            errors.append(ResponseError(0, missing, "required: answer it"))
+            found = [ResponseError(0, missing, "required: answer it")]
         elif error.validator == "additionalProperties":
-            unknown = sorted(set(answers) - items)
+            unknown = sorted(str(name) for name in set(answers) - items)
             known = ", ".join(item.id for item in instrument.items)
-            errors += [ResponseError(0, str(name)[:60], f"no such item (items: {known})")
-                       for name in unknown[:MAX_REPORTED]]
+            total += len(unknown) - min(len(unknown), MAX_REPORTED)
+            found = [ResponseError(0, name[:60], f"no such item (items: {known})")
+                     for name in unknown[:MAX_REPORTED]]
         elif path:
-            errors.append(_answer_error(instrument, str(path[0]), error.instance, answers))
+            found = [_answer_error(instrument, str(path[0]), error.instance, answers)]
         else:
-            errors.append(ResponseError(0, "", error.message))
-        if len(errors) >= MAX_REPORTED:
-            break
-    return errors[:MAX_REPORTED]
+            found = [ResponseError(0, "", error.message[:200])]
+        total += len(found)
+        errors += found[: max(0, MAX_REPORTED - len(errors))]
+    return errors, total
 
 
 def answers_frame(answers: Mapping[str, Any]) -> pd.DataFrame:
@@ -152,7 +168,7 @@ def validate_response(instrument: Instrument, answers: Mapping[str, Any]) -> lis
     errors = schema_errors(instrument, answers)
     if errors:
         return errors
-    from alliance_kit.scoring import score
+    from alliance_kit.scoring import score  # here: scoring imports this module
 
     try:
         score(instrument, answers_frame(answers))
@@ -164,15 +180,29 @@ def validate_response(instrument: Instrument, answers: Mapping[str, Any]) -> lis
 def _answer_error(instrument: Instrument, item_id: str, value: Any, answers) -> ResponseError:
     item = instrument.item(item_id)
     if item.ask_if is not None and value is not None:
-        return ResponseError(
-            0,
-            item_id,
-            f"answered, but the item is only asked when "
-            f"{rules.describe(item.ask_if)}: leave it blank",
-        )
-    return ResponseError(
-        0, item_id, f"{value!r} is not allowed: give {item.scale_type.describe(item.scale)}"
-    )
+        return ResponseError(0, item_id, f"answered, but the item is only asked when "
+                             f"{rules.describe(item.ask_if)}: leave it blank")
+    return ResponseError(0, item_id, f"{_shown(value)} is not allowed: give "
+                         f"{item.scale_type.describe(item.scale)}")
+
+
+def _plain_answer(value: Any) -> bool:
+    if value is None or isinstance(value, str | float):
+        return True
+    return isinstance(value, int) and abs(value) < 10**15
+
+
+def _shown(value: Any) -> str:
+    """A bad answer as a message shows it: short, whatever it is (a 10 MB text, a huge int)."""
+    if isinstance(value, str):
+        return repr(value[:40]) + (f"... ({len(value):,} characters)" if len(value) > 40 else "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            text = repr(value)
+        except ValueError:  # an integer too long to print
+            return "a number with too many digits"
+        return text if len(text) <= 40 else text[:40] + "..."
+    return f"a {type(value).__name__}"
 
 
 def read_answers(

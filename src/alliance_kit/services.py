@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from alliance_kit.access import (
 from alliance_kit.alerts import SEVERITIES, evaluate_alerts
 from alliance_kit.definitions import Instrument
 from alliance_kit.kit import Kit
-from alliance_kit.responses import InvalidResponses, answers_frame, schema_errors
+from alliance_kit.responses import InvalidResponses, answers_frame, schema_problems
 from alliance_kit.scoring import ScoreResult, score
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
@@ -120,9 +120,9 @@ class Services:
         instrument = self.kit.instrument(instrument_id)
         answers = _json_safe(answers)
         attributes = _json_safe(attributes or {})
-        errors = schema_errors(instrument, answers)
+        errors, total = schema_problems(instrument, answers)
         if errors:
-            raise InvalidResponses(errors)
+            raise InvalidResponses(errors, total)
         # Scored before the transaction: the engine's own checks (skip rules, attribute
         # values) raise InvalidResponses here, before anything is written.
         result = score(instrument, answers_frame({**answers, **attributes}))
@@ -339,31 +339,46 @@ class Services:
         return table.drop(columns="top_rank").reset_index(drop=True)
 
     def _latest_scores(self, session: Session, visible) -> pd.DataFrame:
-        """Per client and kind (alliance/outcome): the latest primary score and its trend."""
+        """Per client and kind (alliance/outcome): the latest primary score and its trend.
+
+        The database ranks each client's responses per instrument and returns only the
+        latest two, so the work stays proportional to the number of clients.
+        """
         primary = {i.id: (_kind(i), _primary_score(i)) for i in self.kit.instruments.values()}
         wanted = [(iid, sid) for iid, (kind, sid) in primary.items() if kind and sid]
+        columns = ["client_id", "kind", "instrument_id", "value", "trend"]
         if not wanted:
-            return pd.DataFrame(columns=["client_id", "kind", "instrument_id", "value", "trend"])
+            return pd.DataFrame(columns=columns)
         replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
-        rows = pd.DataFrame(session.execute(
-            select(Response.client_id, Response.instrument_id, Score.score_id, Score.value,
-                   Response.session_number, Response.submitted_at, Response.id)
+        recency = (Response.session_number.desc().nulls_last(), Response.submitted_at.desc(),
+                   Response.id.desc())
+        ranked = (
+            select(Response.client_id, Response.instrument_id, Score.value,
+                   func.row_number().over(
+                       partition_by=(Response.client_id, Response.instrument_id),
+                       order_by=recency).label("rank"),
+                   Response.session_number, Response.submitted_at, Response.id.label("rid"))
             .join(Score, Score.response_id == Response.id)
             .where(Response.client_id.in_(visible), Score.current,
-                   Response.instrument_id.in_([w[0] for w in wanted]),
+                   or_(*[and_(Response.instrument_id == i, Score.score_id == s)
+                         for i, s in wanted]),
                    Response.id.not_in(replaced))
-        ).all(), columns=["client_id", "instrument_id", "score_id", "value", "session_number",
-                          "submitted_at", "response_id"])
-        pairs = pd.Series(list(zip(rows["instrument_id"], rows["score_id"], strict=True)),
-                          index=rows.index, dtype=object)
-        rows = rows[pairs.isin(wanted)]
-        rows["kind"] = rows["instrument_id"].map(lambda i: primary[i][0])
-        rows = rows.sort_values(["client_id", "kind", "submitted_at", "response_id"])
-        grouped = rows.groupby(["client_id", "kind"], sort=False)
-        latest = grouped.tail(1).set_index(["client_id", "kind"])
-        previous = grouped.nth(-2).set_index(["client_id", "kind"])["value"]
+        ).subquery()
+        rows = pd.DataFrame(session.execute(select(ranked).where(ranked.c.rank <= 2)).all(),
+                            columns=["client_id", "instrument_id", "value", "rank",
+                                     "session_number", "submitted_at", "rid"])
+        if rows.empty:
+            return pd.DataFrame(columns=columns)
+        latest = rows[rows["rank"] == 1].set_index(["client_id", "instrument_id"])
+        previous = rows[rows["rank"] == 2].set_index(["client_id", "instrument_id"])["value"]
         latest["trend"] = latest["value"] - previous.reindex(latest.index)
-        return latest.reset_index()[["client_id", "kind", "instrument_id", "value", "trend"]]
+        latest = latest.reset_index()
+        latest["kind"] = latest["instrument_id"].map(lambda i: primary[i][0])
+        latest["submitted_at"] = pd.to_datetime(latest["submitted_at"], utc=True)
+        # Several instruments of one kind (SRS and the check-in): show the most recent.
+        latest = latest.sort_values(["session_number", "submitted_at", "rid"],
+                                    na_position="first")
+        return latest.groupby(["client_id", "kind"], sort=False).tail(1)[columns]
 
     def client_history(self, actor: Actor, client_id: int,
                        instrument_id: str | None = None) -> pd.DataFrame:

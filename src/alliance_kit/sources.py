@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ def expand(entries: Any, describe: Callable[[Mapping[str, Any]], str],
     for entry in entries if isinstance(entries, Iterable) else [entries]:
         if isinstance(entry, Mapping):
             found.append((describe(entry), entry))
+            continue
+        if not isinstance(entry, str | os.PathLike):
+            found.append((f"<{type(entry).__name__}>", entry))  # the loader says what is wrong
             continue
         path = Path(entry)
         paths = sorted(path.glob(f"*{suffix}")) if path.is_dir() else [path]

@@ -18,6 +18,7 @@ its base language ('es'), then English; with none of these, there is no wording.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,9 +246,12 @@ def load_pack(
     """Load and check one pack (a path or a parsed dict): the pack or None, and its problems."""
     if isinstance(entry, Mapping):
         data, problems = entry, []
+    elif not isinstance(entry, str | os.PathLike):
+        return None, [Problem(source, "$", f"{type(entry).__name__} is neither a path to a "
+                              "wording pack nor a pack (a dict): the plugin must return those")]
     else:
         data, problems = read_json(Path(entry), source)
-        if data is None:
+        if problems and data is None:
             return None, problems
     problems += [Problem(source, path, message) for path, message in check_pack(data, instruments)]
     if problems:

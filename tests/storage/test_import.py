@@ -14,7 +14,7 @@ from alliance_kit.access import Actor
 from alliance_kit.cli import cli
 from alliance_kit.importer import import_table
 from alliance_kit.services import Services
-from alliance_kit.store.models import AuditEntry, Response, Score
+from alliance_kit.store.models import AuditEntry, Client, Response, Score
 from alliance_kit.store.models import Session as SessionRow
 from alliance_kit.tabular import read_table
 
@@ -84,8 +84,8 @@ def test_unknown_client_codes_are_rejected_never_created(services, store, clinic
     assert [r.row for r in unknown] == [3, 6]
     assert "unknown client code 'X-9'" in unknown[0].reason
     assert _count(store, Response) == 0
-    codes = services.caseload(SYSTEM)["code"].tolist()
-    assert sorted(codes) == ["C-1", "C-2"]
+    with store.read() as session:
+        assert sorted(session.execute(select(Client.code)).scalars()) == ["C-1", "C-2"]
 
 
 def test_session_rules(services, store, clinic):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from alliance_kit import sso
 from alliance_kit.accounts import LoginFailed, login
 from alliance_kit.ui import session
 from alliance_kit.ui.context import App
+from alliance_kit.ui.text import plain
 
 KEY = "login"
 
@@ -22,6 +24,7 @@ def render(app: App) -> None:
         st.caption("Create one with `alliance-kit db upgrade`, or a demo with `alliance-kit "
                    "demo`, or set ALLIANCE_KIT_DATABASE_URL.")
         return
+    _single_sign_on(app)
     with st.form(f"{KEY}:form", enter_to_submit=True):
         st.subheader("Staff login")
         username = st.text_input("Username", key=f"{KEY}:username", autocomplete="username")
@@ -36,3 +39,21 @@ def render(app: App) -> None:
             return
         session.log_in(st.session_state, account)
         st.rerun()
+
+
+def _single_sign_on(app: App) -> None:
+    """Offer the clinic's OIDC provider when ``[auth]`` is configured (see docs/sso.md)."""
+    sso_settings = sso.settings_from(st.secrets)
+    if sso_settings is None:
+        return
+    if st.user.is_logged_in:
+        try:
+            account = sso.sso_login(app.services.store, st.user.to_dict(), sso_settings)
+        except LoginFailed as exc:
+            st.error(plain(str(exc)), icon=":material/block:")
+            st.button("Use another account", key=f"{KEY}:sso-out", on_click=st.logout)
+            return
+        session.log_in(st.session_state, account)
+        st.rerun()
+    st.button(plain(sso_settings.label), key=f"{KEY}:sso", on_click=st.login,
+              args=(sso_settings.provider,) if sso_settings.provider else ())

@@ -1,0 +1,46 @@
+"""Alert settings: which instruments' alert rules raise alerts. Safety rules stay on."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alliance_kit import settings
+from alliance_kit.ui.admin import services_or_stop
+from alliance_kit.ui.context import App
+from alliance_kit.ui.text import alert_rule_words, plain
+
+KEY = "admin:alerts"
+
+
+def render(app: App) -> None:
+    services = services_or_stop(app)
+    kit, store = app.kit, services.store
+    st.title("Alert settings")
+    st.caption("Switch off the rules this clinic does not use. Safety alerts (such as "
+               "PHQ-9 item 9) cannot be switched off.")
+    current = settings.alert_settings(store)
+    off = []
+    with st.form(f"{KEY}:form"):
+        for instrument_id in sorted(kit.instruments):
+            instrument = kit.instruments[instrument_id]
+            if not instrument.alerts:
+                continue
+            st.markdown(f"**{plain(instrument_id)}** · {plain(instrument.label())}")
+            for alert in instrument.alerts:
+                name = f"{instrument_id}:{alert.id}"
+                words = alert_rule_words(alert, instrument)
+                safety = alert.severity == "safety"
+                on = st.checkbox(plain(f"{alert.id} ({alert.severity}): {words}"),
+                                 value=safety or current.enabled(instrument_id, alert.id),
+                                 disabled=safety, key=f"{KEY}:{name}")
+                if not on and not safety:
+                    off.append(name)
+        submitted = st.form_submit_button("Save", type="primary")
+    if submitted:
+        try:
+            settings.set_alert_settings(store, app.actor, kit,
+                                        settings.AlertSettings(frozenset(off)))
+        except (ValueError, PermissionError) as exc:
+            st.error(plain(exc), icon=":material/error:")
+            return
+        st.success(f"Saved: {len(off)} rule(s) off.", icon=":material/check_circle:")

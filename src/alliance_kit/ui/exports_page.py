@@ -1,0 +1,84 @@
+"""Exports: one instrument's responses as CSV, XLSX or FHIR JSON, and a client's PDF report.
+
+Nothing is built until asked for: each file is made on a button press (an audited export)
+and handed to a download button as bytes the library built. Nothing is cached.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alliance_kit import exports, reports
+from alliance_kit.access import AccessDenied
+from alliance_kit.ui.context import App
+from alliance_kit.ui.text import plain
+
+KEY = "exports"
+FORMAT_WORDS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "fhir": "FHIR R4 JSON"}
+SHAPE_WORDS = {"wide": "Wide: one row per response",
+               "long": "Long: one row per answer or score"}
+
+
+def render(app: App) -> None:
+    st.title("Exports and reports")
+    if app.services is None:
+        st.error("The database cannot be opened.", icon=":material/error:")
+        st.text(app.store_error or "")
+        return
+    st.caption("Exports hold your clients' answers: every export is recorded in the audit "
+               "log. Store files only where clinical records may be kept.")
+    table, report = st.tabs(["Responses", "Client report (PDF)"])
+    with table:
+        _responses(app)
+    with report:
+        _report(app)
+
+
+def _responses(app: App) -> None:
+    kit = app.kit
+    ids = sorted(kit.instruments)
+    instrument_id = st.selectbox(
+        "Instrument", ids, key=f"{KEY}:instrument",
+        format_func=lambda i: f"{i} · v{kit.instruments[i].version} · "
+                              f"{kit.instruments[i].label()}")
+    left, right = st.columns(2)
+    fmt = left.radio("Format", list(FORMAT_WORDS), key=f"{KEY}:format",
+                     format_func=FORMAT_WORDS.__getitem__)
+    shape = right.radio("Shape", list(SHAPE_WORDS), key=f"{KEY}:shape",
+                        format_func=SHAPE_WORDS.__getitem__, disabled=fmt == "fhir")
+    deidentified = st.toggle(
+        "De-identified", key=f"{KEY}:deidentified",
+        help="No client codes or record numbers: stable pseudonyms instead, every date moved "
+             "back by the same 1–365 days per client, free-text answers left out.")
+    if st.button("Prepare the file", key=f"{KEY}:prepare", type="primary",
+                 icon=":material/file_export:"):
+        try:
+            made = exports.export(app.services, app.actor, instrument_id, shape=shape, fmt=fmt,
+                                  deidentified=deidentified)
+        except (ValueError, KeyError, AccessDenied) as exc:
+            st.error(plain(exc), icon=":material/error:")
+            return
+        st.caption(plain(f"{made.filename}: {made.responses} response(s)."))
+        st.download_button("Download", made.data, file_name=made.filename, mime=made.mime,
+                           key=f"{KEY}:download", on_click="ignore", icon=":material/download:")
+
+
+def _report(app: App) -> None:
+    caseload = app.services.caseload(app.actor)
+    if caseload.empty:
+        st.info("You have no clients to report on.")
+        return
+    codes = dict(zip(caseload["client_id"], caseload["code"], strict=True))
+    client_id = st.selectbox("Client", sorted(codes, key=codes.get), key=f"{KEY}:client",
+                             format_func=codes.get)
+    if st.button("Prepare the PDF", key=f"{KEY}:pdf", type="primary",
+                 icon=":material/picture_as_pdf:"):
+        try:
+            with st.spinner("Drawing the charts…"):
+                pdf = reports.client_report(app.services, app.actor, int(client_id))
+        except AccessDenied as exc:
+            st.error(plain(exc), icon=":material/error:")
+            return
+        st.download_button("Download the report", pdf, file_name=f"report-{client_id}.pdf",
+                           mime="application/pdf", key=f"{KEY}:pdf-download",
+                           on_click="ignore", icon=":material/download:")

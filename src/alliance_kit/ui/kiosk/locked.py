@@ -1,0 +1,88 @@
+"""The locked screen: nothing of any client, a place for a one-time code, and the staff unlock.
+
+Leaving kiosk state needs the staff PIN (3 wrong ones make the tablet wait 30 seconds) or a
+staff login; both are audited.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alliance_kit import kiosk
+from alliance_kit.accounts import LoginFailed, login
+from alliance_kit.ui import session
+from alliance_kit.ui.context import App
+from alliance_kit.ui.kiosk import common, questionnaire
+from alliance_kit.ui.kiosk.code import code_form
+
+
+def render(app: App) -> None:
+    current = common.state()
+    common.style()
+    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    if current.idle_expired(idle):
+        kiosk.clear_answers(st.session_state)
+        current.lock()
+        current.notice = "idle"
+    if current.handover is not None:
+        questionnaire.idle_watch(current, idle)
+    with st.container(key="kiosk-screen"):
+        _ = common.language_picker(current)
+        if current.handover is not None:
+            st.title(_("Questions in progress"), anchor=False)
+            if st.button(_("Back to the questions"), key="kiosk-back", type="primary",
+                         width="stretch", icon=":material/arrow_back:"):
+                current.touch()
+                common.go(common.QUESTIONNAIRE_URL)
+        else:
+            st.title(_("This tablet is locked"), anchor=False)
+            if current.notice == "idle":
+                st.info(_("The questions were closed after a few minutes without activity. "
+                          "Nothing was saved."), icon=":material/schedule:")
+            st.markdown(_("Please hand the tablet back to staff, or enter the code you "
+                          "were given."))
+            if app.services is not None:
+                code_form(app, current.language)
+        st.divider()
+        _staff(app, current)
+
+
+def _staff(app: App, current: kiosk.KioskState) -> None:
+    with st.expander("Staff: unlock this tablet", icon=":material/lock_open:"):
+        if app.services is None:
+            st.error("The database cannot be opened.")
+            return
+        store = app.services.store
+        if kiosk.pin_is_set(store):
+            with st.form("kiosk-unlock:pin", clear_on_submit=True, enter_to_submit=True):
+                pin = st.text_input("Staff PIN", type="password", key="kiosk-unlock:pin-value",
+                                    max_chars=12, autocomplete="off")
+                if st.form_submit_button("Unlock with PIN", width="stretch"):
+                    outcome = kiosk.check_pin(store, current.pin, pin)
+                    if outcome.ok:
+                        leave()
+                    st.error(outcome.message, icon=":material/block:")
+        else:
+            st.caption("No kiosk PIN is set (an admin can set one): log in to unlock.")
+        with st.form("kiosk-unlock:login", clear_on_submit=True, enter_to_submit=True):
+            username = st.text_input("Username", key="kiosk-unlock:username",
+                                     autocomplete="off")
+            password = st.text_input("Password", type="password",
+                                     key="kiosk-unlock:password", autocomplete="off")
+            if st.form_submit_button("Unlock with staff login", width="stretch"):
+                try:
+                    account = login(store, username, password)
+                except LoginFailed as exc:
+                    st.error(str(exc), icon=":material/block:")
+                    return
+                kiosk.record_unlock(store, account.actor, "login")
+                session.log_in(st.session_state, account)
+                common.go(common.HANDOVER_URL)
+
+
+def leave() -> None:
+    """Leave kiosk state: forget the hand-over and every answer; back to staff (or login)."""
+    kiosk.clear_answers(st.session_state)
+    st.session_state.pop(session.KIOSK_KEY, None)
+    account = session.current_account(st.session_state)
+    common.go(common.HANDOVER_URL if account is not None else "login")

@@ -1,0 +1,200 @@
+"""The kiosk questionnaire flow: one instrument per screen, then thank-you, then locked.
+
+Answers live only in the widgets' keys (``kiosk:<instrument>:<item>``); they are removed
+from the session on submit, on idle lock and when staff unlock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from alliance_kit import kiosk
+from alliance_kit.definitions import Instrument, Item
+from alliance_kit.i18n import t
+from alliance_kit.ui.context import App
+from alliance_kit.ui.kiosk import common
+from alliance_kit.ui.kiosk.vas import vas
+from alliance_kit.ui.text import plain
+from alliance_kit.wording import Wording
+
+#: Seconds the thank-you screen stays before the tablet locks by itself.
+THANKS_SECONDS = 8
+#: Idle notices shown on the locked screen (kept in the kiosk state, never client data).
+IDLE_NOTICE = "idle"
+
+
+def render(app: App) -> None:
+    current = common.state()
+    common.style()
+    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    if current.idle_expired(idle):
+        _lock(current, notice=IDLE_NOTICE)
+    if current.thanks:
+        _thanks(current)
+        return
+    if current.locked or app.services is None:
+        common.go(common.LOCKED_URL)
+        return
+    current.touch()
+    with st.container(key="kiosk-screen"):
+        _screen(app, current)
+    idle_watch(current, idle)
+
+
+def _lock(current: kiosk.KioskState, notice: str | None = None) -> None:
+    kiosk.clear_answers(st.session_state)
+    current.lock()
+    current.notice = notice
+
+
+def idle_watch(current: kiosk.KioskState, idle: float) -> None:
+    """Re-check idleness every few seconds in the browser, so an untouched tablet locks."""
+
+    @st.fragment(run_every=max(2.0, min(15.0, idle / 4)))
+    def watch() -> None:
+        if current.idle_expired(idle):
+            st.rerun(scope="app")
+
+    watch()
+
+
+def _screen(app: App, current: kiosk.KioskState) -> None:
+    handover = current.handover
+    instrument_id = current.current
+    assert handover is not None and instrument_id is not None
+    _ = common.language_picker(current)
+    language = current.language
+    instrument = app.kit.instrument(instrument_id)
+    wording = app.kit.wording(instrument_id, language)
+    if wording is None:  # checked at hand-over; a plugin may have gone since
+        st.error(_("Not saved — please tell staff"), icon=":material/error:")
+        return
+    total = len(handover.instruments)
+    if total > 1:
+        st.caption(_("Questionnaire {n} of {total}").format(n=current.step + 1, total=total))
+    st.title(plain(wording.title), anchor=False)
+    if wording.stem:
+        st.markdown(plain(wording.stem))
+
+    values = {item.id: _value(instrument_id, item) for item in instrument.items}
+    answers = kiosk.collect_answers(instrument, values)
+    shown = kiosk.asked_items(instrument, answers)
+    # A message goes away as soon as its question has an answer.
+    current.errors = {k: v for k, v in current.errors.items()
+                      if k in shown and (answers.get(k) is None or v == "invalid")}
+    done, count = kiosk.progress(instrument, answers)
+    st.progress(done / count if count else 1.0,
+                text=_("{done} of {count} answered").format(done=done, count=count))
+
+    for number, item in enumerate((i for i in instrument.items if i.id in shown), start=1):
+        with st.container(key=f"kiosk-item-{_css_key(item.id)}"):
+            _item(item, instrument, wording, number, len(shown), current, _)
+
+    if current.save_failed == instrument_id:
+        st.error(_("Not saved — please tell staff"), icon=":material/cloud_off:")
+    elif current.errors:
+        st.error(_("Some questions still need an answer: see the messages above."),
+                 icon=":material/info:")
+    label = _("Submit") if current.step + 1 >= total else _("Next")
+    # A callback: the save happens before the rerun, so one script run draws the outcome.
+    st.button(label, key=f"kiosk-submit:{instrument_id}", type="primary", width="stretch",
+              icon=":material/check:", on_click=_submit, args=(app, current, instrument))
+    st.divider()
+    if st.button("Staff", key="kiosk-staff", type="tertiary", icon=":material/lock:"):
+        common.go(common.LOCKED_URL)
+
+
+def _css_key(item_id: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in item_id)
+
+
+def _value(instrument_id: str, item: Item) -> Any:
+    return st.session_state.get(kiosk.answer_key(instrument_id, item.id))
+
+
+def _item(item: Item, instrument: Instrument, wording: Wording, number: int, count: int,
+          current: kiosk.KioskState, _) -> None:
+    key = kiosk.answer_key(instrument.id, item.id)
+    text = wording.item(item.id) or item.id
+    shown = (_("Question {n} of {total}").format(n=number, total=count) + " — " + text
+             if count > 1 else text)
+    label = common.label_text(shown)
+    touch = common.touch_callback(current)
+    kind = item.scale.get("type")
+    if kind == "visual-analogue":
+        st.markdown(f"**{plain(shown)}**")
+        anchors = wording.anchors.get(item.scale_id, {})
+        low, high = item.scale_type.bounds(item.scale)
+        vas(key, label=shown, low=anchors.get("min", ""), high=anchors.get("max", ""),
+            unset=_("Not answered yet"), minimum=low, maximum=high,
+            step=item.scale.get("step", 1), on_change=touch)
+    elif kind in ("options", "yes-no"):
+        if kind == "options":
+            choices = [o["value"] for o in item.scale["options"]]
+            names = {v: wording.option(item.scale_id, v) or str(v) for v in choices}
+        else:
+            labels = wording.labels.get(item.scale_id, {})
+            choices = [1, 0]
+            names = {1: labels.get("yes") or _("Yes"), 0: labels.get("no") or _("No")}
+        st.radio(label, choices, index=None, key=key, on_change=touch,
+                 format_func=lambda v: common.label_text(names.get(v, v)))
+    elif kind == "text":
+        st.text_area(label, key=key, max_chars=item.scale.get("max_length"), on_change=touch,
+                     height=120 if item.scale.get("multiline") else 68)
+    else:
+        low, high = item.scale_type.bounds(item.scale)
+        unit = wording.units.get(item.scale_id, "")
+        st.number_input(common.label_text(f"{shown} ({unit})") if unit else label, min_value=low,
+                        max_value=high, value=None, key=key, on_change=touch,
+                        step=item.scale.get("step") or None)
+    problem = current.errors.get(item.id)
+    if problem:
+        message = _("Please answer this question.") if problem == "required" else _(
+            "Please check this answer.")
+        st.warning(message, icon=":material/arrow_upward:")
+    elif kind == "visual-analogue" and _value(instrument.id, item) is None and not item.required:
+        st.caption(_("Optional"))
+
+
+def _submit(app: App, current: kiosk.KioskState, instrument: Instrument) -> None:
+    """The Submit tap: validate, save idempotently, then clear every answer and go on."""
+    values = {item.id: _value(instrument.id, item) for item in instrument.items}
+    answers = kiosk.collect_answers(instrument, values)
+    problems = kiosk.problems_by_item(instrument, answers)
+    current.errors = {item_id: ("required" if answers.get(item_id) is None else "invalid")
+                      for item_id in problems}
+    current.save_failed = None
+    current.touch()
+    if problems or current.handover is None or app.services is None:
+        return
+    try:
+        kiosk.submit(app.services, current.handover, instrument.id, answers,
+                     language=current.language, started_at=current.started_at)
+    except Exception:  # any failure (conflict, database, network): keep the answers on screen
+        current.save_failed = instrument.id
+        return
+    kiosk.clear_answers(st.session_state)
+    current.advance()
+
+
+def _thanks(current: kiosk.KioskState) -> None:
+    _ = t(current.language)
+    with st.container(key="kiosk-screen"):
+        st.title(_("Thank you"), anchor=False)
+        st.markdown(_("Your answers have been saved."))
+        st.markdown(_("Please hand the tablet back to staff."))
+        if st.button(_("Done"), key="kiosk-done", type="primary", width="stretch"):
+            _lock(current)
+            common.go(common.LOCKED_URL)
+
+    @st.fragment(run_every=2.0)
+    def later() -> None:
+        if time.time() - current.last_activity > THANKS_SECONDS:
+            _lock(current)
+            st.rerun(scope="app")
+
+    later()
+

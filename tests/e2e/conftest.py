@@ -1,0 +1,84 @@
+"""Browser tests: the app served by ``streamlit run`` on a free port, driven by Chromium.
+
+Debian's ``chromium`` and ``playwright`` (Python) drive it; ``axe-core`` comes from the npm
+registry into ``node_modules/`` (``.ci/run`` installs all three). Without them the tests
+are skipped locally; under CI (``CI`` set) they fail instead, so CI never skips them.
+Screenshots go to ``artifacts/kiosk/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .seed import Seeded, seed
+from .server import ROOT, running_app
+
+ARTIFACTS = ROOT / "artifacts" / "kiosk"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"portrait": {"width": 820, "height": 1180},
+             "landscape": {"width": 1180, "height": 820}}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+def _missing(what: str) -> None:
+    message = f"the browser tests need {what} (see .ci/run)"
+    if os.environ.get("CI"):
+        pytest.fail(message + ": it must be installed in CI", pytrace=False)
+    pytest.skip(message)
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        _missing("Debian's chromium (apt-get install -y chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_module():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _missing("playwright (pip install playwright)")
+    return sync_api
+
+
+@pytest.fixture(scope="session")
+def axe_path() -> Path:
+    if not AXE.is_file():
+        _missing("axe-core (npm install axe-core@4)")
+    return AXE
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> tuple[Seeded, Path]:
+    folder = tmp_path_factory.mktemp("kiosk-e2e")
+    return seed(folder / "kiosk.db"), folder
+
+
+@pytest.fixture(scope="session")
+def server(seeded) -> str:
+    data, folder = seeded
+    with running_app(data.url, folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_module):
+    executable = chromium_path()
+    with playwright_module.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
