@@ -19,7 +19,7 @@ from conftest import ROOT
 import alliance_kit
 from alliance_kit import build_kit, hookspecs, jsonschemas
 from alliance_kit.alerts import evaluate_alerts
-from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer
+from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer, Widget
 
 DOC = ROOT / "docs" / "plugin-hooks.md"
 HOOKS = sorted(name for name, value in vars(hookspecs).items()
@@ -33,6 +33,7 @@ RETURNS = {
     "register_alert_types": AlertType,
     "register_exporters": Exporter,
     "register_pages": Page,
+    "register_widgets": Widget,
 }
 
 

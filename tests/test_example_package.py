@@ -91,7 +91,7 @@ def test_the_package_tests_pass_in_the_venv(env):
 def test_alliance_kit_plugins_lists_it_with_version_and_hooks(env):
     result = env.alliance_kit("plugins")
     assert ("faces\t0.1.0\tentry point\tregister_exporters, register_instruments, "
-            "register_scale_types") in result.stdout.splitlines()
+            "register_scale_types, register_widgets") in result.stdout.splitlines()
     assert result.stderr == ""  # no plugin problems
 
 

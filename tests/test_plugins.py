@@ -27,6 +27,7 @@ from alliance_kit.types import (
     Page,
     ScaleType,
     Scorer,
+    Widget,
 )
 
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("register_"))
@@ -326,6 +327,16 @@ def test_hook_register_pages():
     assert pages.index(page) > [p.title for p in pages].index("Instruments")
 
 
+def test_hook_register_widgets():
+    def render(item, wording, key, *, label, on_change, translate):
+        return None
+
+    kit = kit_with(plugin("demo", register_widgets=lambda: [Widget("options", render)]))
+    # The plugin's widget replaces the built-in one for that scale type; the others stay.
+    assert kit.widgets["options"].render is render
+    assert {"visual-analogue", "yes-no", "text", "numeric"} <= set(kit.widgets)
+
+
 def test_hook_implementation_may_take_fewer_arguments():
     page = Page("No args", lambda kit: None, "no-args")
     kit = kit_with(plugin("demo", register_pages=lambda: [page]))
@@ -338,7 +349,7 @@ def test_hook_implementation_may_take_fewer_arguments():
 def test_hookspecs_are_the_known_ones():
     assert HOOKS == ["register_alert_types", "register_commands", "register_exporters",
                      "register_instruments", "register_pages", "register_scale_types",
-                     "register_scorers", "register_wording_packs"]
+                     "register_scorers", "register_widgets", "register_wording_packs"]
 
 
 @pytest.mark.parametrize("name", HOOKS)

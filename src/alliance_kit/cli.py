@@ -13,7 +13,7 @@ import pandas as pd
 from alliance_kit import psychometrics
 from alliance_kit.cli_authoring import COMMANDS as AUTHORING_COMMANDS
 from alliance_kit.cli_store import COMMANDS
-from alliance_kit.cli_users import users
+from alliance_kit.cli_users import kiosk_group, users
 from alliance_kit.default_exporters import write_csv
 from alliance_kit.definitions import try_load_definition
 from alliance_kit.kit import Kit, build_kit
@@ -300,7 +300,7 @@ def plugins(ctx: click.Context, show_all: bool, fmt: str) -> None:
         click.echo(str(problem), err=True)
 
 
-for _command in [*COMMANDS, *AUTHORING_COMMANDS, users]:
+for _command in [*COMMANDS, *AUTHORING_COMMANDS, users, kiosk_group]:
     cli.add_command(_command)
 
 

@@ -70,3 +70,31 @@ def reset_password(username: str, database_url: str | None) -> None:
     password = _password(f"New password for {username}")
     _run(lambda: accounts.set_password(store, ACTOR, username, password))
     click.echo(f"password reset for {username}")
+
+
+@click.group("kiosk")
+def kiosk_group() -> None:
+    """Kiosk tablets: the staff PIN that unlocks them and their idle time."""
+
+
+@kiosk_group.command("set-pin")
+@database_option
+def set_pin(database_url: str | None) -> None:
+    """Set the staff PIN (digits, asked for twice) that unlocks a kiosk tablet."""
+    from alliance_kit import kiosk
+
+    store = open_or_fail(database_url)
+    pin = _password("Kiosk PIN")
+    _run(lambda: kiosk.set_pin(store, ACTOR, pin))
+    click.echo("kiosk PIN set")
+
+
+@kiosk_group.command("idle-minutes")
+@click.argument("minutes", type=float)
+@database_option
+def idle_minutes(minutes: float, database_url: str | None) -> None:
+    """Lock a tablet (discarding half-filled answers) after MINUTES without a tap."""
+    from alliance_kit import kiosk
+
+    _run(lambda: kiosk.set_idle_minutes(open_or_fail(database_url), ACTOR, minutes))
+    click.echo(f"kiosk tablets lock after {minutes:g} minutes idle")

@@ -22,3 +22,10 @@ def register_pages(kit):
         Page("Start hand-over", handover.render, "handover", ":material/tablet:", "Kiosk",
              roles=STAFF),
     ]
+
+
+@hookimpl
+def register_widgets():
+    from alliance_kit.ui.kiosk.widgets import BUILTIN
+
+    return BUILTIN

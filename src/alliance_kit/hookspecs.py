@@ -99,3 +99,18 @@ def register_pages(kit):
     Return a list of :class:`alliance_kit.types.Page` (a title, a ``render(kit)`` function, an
     icon and the section it belongs to). Pages hold no domain logic: they call the library.
     """
+
+
+@hookspec
+def register_widgets():
+    """Called once when the kit is built. Return kiosk widgets for scale types.
+
+    Each entry is a :class:`alliance_kit.types.Widget`: the ``scale_type`` it asks and a
+    ``render(item, wording, key, *, label, on_change, translate)`` that draws the question
+    with Streamlit widgets keyed ``key`` (the kiosk reads the answer there: a number, a
+    text, or None while unanswered). ``label`` is the question as the kiosk words it, in
+    plain text: escape it (``alliance_kit.ui.text.plain``) before any Markdown widget;
+    ``translate`` is the respondent's gettext function. Built-in widgets:
+    ``options``, ``yes-no``, ``visual-analogue``, ``text``, ``numeric``; a later plugin's
+    widget for the same scale type replaces an earlier one.
+    """

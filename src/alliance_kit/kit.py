@@ -19,7 +19,7 @@ from alliance_kit.definitions import Instrument, Problem, try_load_definition
 from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
 from alliance_kit.scoring import ScoreResult, score
 from alliance_kit.sources import expand
-from alliance_kit.types import Exporter, Page, Types
+from alliance_kit.types import Exporter, Page, Types, Widget
 from alliance_kit.wording import (
     Wording,
     WordingPack,
@@ -38,6 +38,8 @@ class Kit:
     types: Types
     instruments: dict[str, Instrument] = field(default_factory=dict)
     exporters: list[Exporter] = field(default_factory=list)
+    #: Kiosk widgets by scale type (``register_widgets``).
+    widgets: dict[str, Widget] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.wording`.
     wording_packs: dict[tuple[str, str], WordingPack] = field(default_factory=dict)
@@ -122,6 +124,8 @@ def build_kit(
     kit = Kit(plugins=plugins, types=_collect_types(plugins))
     for _, exporters in plugins.call("register_exporters"):
         kit.exporters.extend(exporters)
+    for _, widgets in plugins.call("register_widgets"):
+        kit.widgets.update((widget.scale_type, widget) for widget in widgets)
     origin: dict[str, str] = {}
     for info, entries in plugins.call("register_instruments"):
         for source, definition in expand(entries, _describe_definition):

@@ -205,6 +205,14 @@ class Exporter:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Widget:
+    """How the kiosk asks items of one scale type (see the ``register_widgets`` hook)."""
+
+    scale_type: str
+    render: Callable[..., None]
+
+
 #: Who can be shown a page: nobody logged in, a kiosk hand-over, or a staff role.
 ANONYMOUS, KIOSK = "anonymous", "kiosk"
 STAFF = frozenset({"therapist", "supervisor", "admin"})

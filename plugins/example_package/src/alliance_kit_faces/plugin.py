@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from alliance_kit import hookimpl
-from alliance_kit.types import Exporter
+from alliance_kit.types import Exporter, Widget
 from alliance_kit_faces.exporter import write_jsonl
 from alliance_kit_faces.scale import FacesScale
+from alliance_kit_faces.widget import render_faces
 
 INSTRUMENTS = Path(__file__).with_name("instruments")
 
@@ -25,3 +26,8 @@ def register_instruments():
 @hookimpl
 def register_exporters():
     return [Exporter("jsonl", (".jsonl",), write_jsonl, "JSON Lines: one object per row")]
+
+
+@hookimpl
+def register_widgets():
+    return [Widget("faces-5", render_faces)]

@@ -23,18 +23,20 @@ def face_labels(item: Any, wording: Any) -> dict[int, str]:
     return {value: found.get(float(value)) or DEFAULT_LABELS[value] for value in FACES}
 
 
-def render_faces(item: Any, wording: Any, key: str, label: str | None = None,
-                 on_change: Callable[[], None] | None = None) -> int | None:
+def render_faces(item: Any, wording: Any, key: str, *, label: str | None = None,
+                 on_change: Callable[[], None] | None = None,
+                 translate: Callable[[str], str] | None = None) -> int | None:
     """Ask ``item`` with five faces; the chosen value (1-5), or None while unanswered.
 
-    ``label`` replaces the question text (the kiosk passes "Question 2 of 3: ..."), already
-    escaped; ``on_change`` is called when the answer changes.
+    ``label`` replaces the question text (the kiosk passes "Question 2 of 3 — ...") as
+    plain text; ``on_change`` is called when the answer changes. The face labels come
+    from the wording, so ``translate`` is not needed here.
     """
     labels = face_labels(item, wording)
     if label is None:
-        label = plain((wording.item(item.id) if wording is not None else "") or item.id)
+        label = (wording.item(item.id) if wording is not None else "") or item.id
     return st.radio(
-        label,
+        plain(label),
         options=list(FACES),
         format_func=lambda value: f"{FACES[value]} {plain(labels[value])}",
         index=None,
@@ -42,7 +44,3 @@ def render_faces(item: Any, wording: Any, key: str, label: str | None = None,
         key=key,
         on_change=on_change,
     )
-
-
-#: Widgets by scale type, for the kiosk's widget hook when it has one (see the README).
-WIDGETS = {"faces-5": render_faces}

@@ -14,9 +14,9 @@ import streamlit as st
 from alliance_kit import kiosk
 from alliance_kit.definitions import Instrument, Item
 from alliance_kit.i18n import t
+from alliance_kit.kit import Kit
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common
-from alliance_kit.ui.kiosk.vas import vas
 from alliance_kit.ui.text import plain
 from alliance_kit.wording import Wording
 
@@ -91,7 +91,7 @@ def _screen(app: App, current: kiosk.KioskState) -> None:
 
     for number, item in enumerate((i for i in instrument.items if i.id in shown), start=1):
         with st.container(key=f"kiosk-item-{_css_key(item.id)}"):
-            _item(item, instrument, wording, number, len(shown), current, _)
+            _item(app.kit, item, instrument, wording, number, len(shown), current, _)
 
     if current.save_failed == instrument_id:
         st.error(_("Not saved — please tell staff"), icon=":material/cloud_off:")
@@ -115,41 +115,16 @@ def _value(instrument_id: str, item: Item) -> Any:
     return st.session_state.get(kiosk.answer_key(instrument_id, item.id))
 
 
-def _item(item: Item, instrument: Instrument, wording: Wording, number: int, count: int,
-          current: kiosk.KioskState, _) -> None:
+def _item(kit: Kit, item: Item, instrument: Instrument, wording: Wording, number: int,
+          count: int, current: kiosk.KioskState, _) -> None:
     key = kiosk.answer_key(instrument.id, item.id)
     text = wording.item(item.id) or item.id
     shown = (_("Question {n} of {total}").format(n=number, total=count) + " — " + text
              if count > 1 else text)
-    label = common.label_text(shown)
     touch = common.touch_callback(current)
     kind = item.scale.get("type")
-    if kind == "visual-analogue":
-        st.markdown(f"**{plain(shown)}**")
-        anchors = wording.anchors.get(item.scale_id, {})
-        low, high = item.scale_type.bounds(item.scale)
-        vas(key, label=shown, low=anchors.get("min", ""), high=anchors.get("max", ""),
-            unset=_("Not answered yet"), minimum=low, maximum=high,
-            step=item.scale.get("step", 1), on_change=touch)
-    elif kind in ("options", "yes-no"):
-        if kind == "options":
-            choices = [o["value"] for o in item.scale["options"]]
-            names = {v: wording.option(item.scale_id, v) or str(v) for v in choices}
-        else:
-            labels = wording.labels.get(item.scale_id, {})
-            choices = [1, 0]
-            names = {1: labels.get("yes") or _("Yes"), 0: labels.get("no") or _("No")}
-        st.radio(label, choices, index=None, key=key, on_change=touch,
-                 format_func=lambda v: common.label_text(names.get(v, v)))
-    elif kind == "text":
-        st.text_area(label, key=key, max_chars=item.scale.get("max_length"), on_change=touch,
-                     height=120 if item.scale.get("multiline") else 68)
-    else:
-        low, high = item.scale_type.bounds(item.scale)
-        unit = wording.units.get(item.scale_id, "")
-        st.number_input(common.label_text(f"{shown} ({unit})") if unit else label, min_value=low,
-                        max_value=high, value=None, key=key, on_change=touch,
-                        step=item.scale.get("step") or None)
+    widget = kit.widgets.get(kind) or kit.widgets["numeric"]
+    widget.render(item, wording, key, label=shown, on_change=touch, translate=_)
     problem = current.errors.get(item.id)
     if problem:
         message = _("Please answer this question.") if problem == "required" else _(
