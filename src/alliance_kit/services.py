@@ -262,14 +262,18 @@ class Services:
                    Response.id.not_in(replaced), Score.current)
         ).all()
         columns = [s.id for s in instrument.scores]
-        if not rows:
-            return pd.DataFrame(columns=[*_ORDER, *columns])
-        long = pd.DataFrame(rows, columns=["response_id", "session_number", "submitted_at",
-                                           "score_id", "value"])
-        wide = long.pivot(index="response_id", columns="score_id", values="value")
-        keys = long.drop_duplicates("response_id").set_index("response_id")
-        wide = wide.reindex(columns=columns).join(keys[["session_number", "submitted_at"]])
-        return wide.reset_index()[[*_ORDER, *columns]]
+        keys: dict[int, tuple] = {}
+        values: dict[int, dict[str, float | None]] = {}
+        for response_id, number, submitted_at, score_id, value in rows:
+            keys[response_id] = (number, submitted_at)
+            values.setdefault(response_id, {})[score_id] = value
+        ids = list(keys)
+        return pd.DataFrame({
+            "session_number": [keys[i][0] for i in ids],
+            "submitted_at": [keys[i][1] for i in ids],
+            "response_id": ids,
+            **{c: np.array([values[i].get(c) for i in ids], dtype=float) for c in columns},
+        }, columns=[*_ORDER, *columns])
 
     def _store_scores(self, session: Session, instrument: Instrument, response_id: int,
                       result, position: int) -> dict[str, float | None]:
