@@ -37,8 +37,9 @@ def check(store: Store) -> CheckReport:
         try:
             _check_sqlite(store, report)
         except DBAPIError as exc:
-            report.problems.append(f"SQLite could not read the whole file: {exc.orig}. The "
-                                   "database is damaged: restore it from a backup")
+            report.problems.append(f"SQLite integrity: the file cannot be read whole "
+                                   f"({exc.orig}): the database is damaged; restore it from "
+                                   "a backup")
             return report
     else:
         with store.engine.connect() as connection:
