@@ -123,3 +123,118 @@ def import_redcap(dictionary: Path, instrument_id: str, form: str | None, wordin
 
 
 COMMANDS = [new, import_redcap]
+
+
+@click.command("fhir-questionnaire")
+@click.argument("instrument_id", metavar="ID")
+@click.option("--lang", "language", default="en", show_default=True, metavar="CODE",
+              help="The language of the texts (English where a text is missing in it).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Questionnaire here; standard output if omitted.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.pass_context
+def fhir_questionnaire_command(ctx: click.Context, instrument_id: str, language: str,
+                               output: Path | None, force: bool) -> None:
+    """Export an instrument as a FHIR R4 Questionnaire (JSON).
+
+    Its url and version are those the FHIR export's QuestionnaireResponses point to. Options
+    become choice items whose answers carry their value as ordinalValue; sliders and numbers
+    decimal items with min and max; ask_if becomes enableWhen (or an SDC
+    enableWhenExpression); a plain sum of items becomes a read-only item with an SDC
+    calculatedExpression. What a Questionnaire cannot say (other scores, bands, cut-offs,
+    alerts) is listed in its notes and printed. A structure-only instrument gets its texts
+    from an installed wording pack, or none: a Questionnaire with licensed wording must not
+    be shared beyond the licence.
+    """
+    from alliance_kit.cli import kit_of
+    from alliance_kit.fhir_questionnaire import NOT_EXPRESSED, questionnaire
+
+    kit = kit_of(ctx)
+    try:
+        instrument = kit.instrument(instrument_id)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="ID") from None
+    wording = kit.wording(instrument_id, language)
+    resource = questionnaire(instrument, wording, language)
+    text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    elif output.exists() and not force:
+        raise click.ClickException(f"{output} exists: choose another file or add --force")
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    for extension in resource.get("extension", []):
+        if extension["url"] == NOT_EXPRESSED:
+            click.echo(f"not expressed: {extension['valueString']}", err=True)
+    if instrument.wording == "structure-only":
+        if wording is None:
+            click.echo(f"{instrument_id} is structure-only and no wording pack is installed: "
+                       "the Questionnaire has no item text.", err=True)
+        else:
+            click.echo(f"LICENSED WORDING: the texts come from a wording pack "
+                       f"({'; '.join(wording.sources) or 'source not given'}): do not share "
+                       "this file beyond your licence.", err=True)
+
+
+@click.command("import-fhir-questionnaire")
+@click.argument("questionnaire_file", metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "instrument_id", required=True, help="The new instrument's id.")
+@click.option("--wording", type=click.Choice(["project", "structure-only"]),
+              help="project: keep the Questionnaire's texts (review who owns them!); "
+                   "structure-only: leave every text out, for a wording pack. Default: project, "
+                   "or structure-only when no question has text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the draft here; standard output if omitted.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def import_fhir_questionnaire(questionnaire_file: Path, instrument_id: str, wording: str | None,
+                              output: Path | None, force: bool) -> None:
+    """Draft a definition from a FHIR Questionnaire (JSON) for a person to review.
+
+    Choice items whose answers have ordinal values (the ordinalValue extension) become
+    options scales (identical ones shared); a choice item without them is a problem, as its
+    values would be guesses. boolean becomes yes-no; decimal/integer with minValue and
+    maxValue a number, or a visual-analogue line with a slider itemControl; string/text
+    free text. Simple enableWhen becomes ask_if; a calculatedExpression that sums items
+    becomes a score marked for review. Everything else is listed in the draft's notes and
+    printed. The draft is checked like any definition: exit 1 if it has problems.
+    """
+    from alliance_kit import fhir_questionnaire
+    from alliance_kit.definitions import read_json
+
+    data, problems = read_json(questionnaire_file)
+    if data is None or problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{questionnaire_file}: cannot read it")
+    try:
+        draft = fhir_questionnaire.import_questionnaire(
+            data, instrument_id=instrument_id, wording=wording,
+            source=questionnaire_file.name)
+    except fhir_questionnaire.QuestionnaireError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{questionnaire_file}: cannot draft a definition from it: "
+                                   "fix the problems above") from None
+    text = json.dumps(draft.definition, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    elif output.exists() and not force:
+        raise click.ClickException(f"{output} exists: choose another file or add --force")
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    for line in draft.review:
+        click.echo(f"review: {line}", err=True)
+    _, problems = try_load_definition(draft.definition, default_types(),
+                                      str(output or f"<{instrument_id}>"))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if any(p.severity == "error" for p in problems):
+        raise click.ClickException("the draft does not validate: fix the problems above")
+    click.echo("DRAFT: review the notes, the licence and the wording status before use "
+               f"(then `alliance-kit validate {output or 'FILE'}`)", err=True)
+
+
+COMMANDS += [fhir_questionnaire_command, import_fhir_questionnaire]

@@ -17,7 +17,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -67,9 +67,12 @@ class Store:
 
     engine: Engine
     sessions: sessionmaker[Session]
-    #: SQLite has one writer at a time: threads of this process queue here rather than
-    #: busy-polling the file lock (PostgreSQL writers run concurrently: a no-op lock).
-    _writer_lock: AbstractContextManager = field(default_factory=nullcontext, repr=False)
+    #: Write transactions of this process take turns. SQLite has one writer at a time
+    #: anyway, and queueing here beats busy-polling its file lock; on PostgreSQL every
+    #: submission ends on the audit chain's lock, and a thread holding that lock must not
+    #: wait behind dozens of runnable threads for the GIL (a lock convoy). Other processes
+    #: (app servers) still write concurrently, serialized by the database.
+    _writer_lock: AbstractContextManager = field(default_factory=threading.Lock, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -133,8 +136,7 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                                max_overflow=POOL_OVERFLOW, pool_timeout=60)
-    lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False), lock)
+    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
     try:
         with engine.connect() as connection:
             # Reading the schema touches the file's first pages: a damaged file fails here.
