@@ -304,55 +304,61 @@ class Services:
         require_staff(actor, "therapist", "supervisor", "admin")
         with self.store.read() as session:
             visible = visible_client_ids(actor)
-            clients = pd.DataFrame(session.execute(
-                select(Client.id.label("client_id"), Client.code)
-                .where(Client.id.in_(visible), Client.active)
-            ).all(), columns=["client_id", "code"])
+            clients = session.execute(
+                select(Client.id, Client.code).where(Client.id.in_(visible), Client.active)
+            ).all()
             last = dict(session.execute(
                 select(SessionRow.client_id, func.max(SessionRow.date))
                 .where(SessionRow.client_id.in_(visible)).group_by(SessionRow.client_id)
             ).all())
             latest = self._latest_scores(session, visible)
-            alerts = pd.DataFrame(session.execute(
+            alerts = session.execute(
                 select(Alert.client_id, Alert.severity, Alert.rule_id, Alert.instrument_id)
                 .where(Alert.client_id.in_(visible), Alert.acknowledged_at.is_(None))
-            ).all(), columns=["client_id", "severity", "rule_id", "instrument_id"])
+            ).all()
         self._audit(actor, "view", "caseload", details={"clients": len(clients)})
-        table = clients.assign(last_session=clients["client_id"].map(last))
-        for kind in ("alliance", "outcome"):
-            part = latest[latest["kind"] == kind].drop(columns="kind")
-            part = part.rename(columns={"instrument_id": f"{kind}_instrument", "value": kind,
-                                        "trend": f"{kind}_trend"})
-            if kind == "outcome":
-                part = part.drop(columns="outcome_trend")
-            table = table.merge(part, on="client_id", how="left")
+        # A few hundred rows at most: plain Python, then one table.
         rank = {s: i for i, s in enumerate(SEVERITIES)}
-        if len(alerts):
-            alerts["rank"] = alerts["severity"].map(rank)
-            alerts["label"] = alerts["instrument_id"] + ": " + alerts["rule_id"]
-            summary = alerts.groupby("client_id").agg(
-                open_alerts=("rule_id", "size"), top_rank=("rank", "min"),
-                alert_rules=("label", lambda s: ", ".join(sorted(set(s)))))
-            table = table.merge(summary, on="client_id", how="left")
-        else:
-            table = table.assign(open_alerts=0, top_rank=np.nan, alert_rules="")
-        table["open_alerts"] = table["open_alerts"].fillna(0).astype(int)
-        table["top_severity"] = table["top_rank"].map(dict(enumerate(SEVERITIES)))
-        table = table.sort_values(["top_rank", "open_alerts", "last_session"],
+        open_alerts: dict[int, list] = {}
+        for client_id, severity, rule_id, instrument_id in alerts:
+            open_alerts.setdefault(client_id, []).append((rank[severity],
+                                                          f"{instrument_id}: {rule_id}"))
+        rows = []
+        for client_id, code in clients:
+            mine = open_alerts.get(client_id, [])
+            alliance = latest.get((client_id, "alliance"), (None, None, None))
+            outcome = latest.get((client_id, "outcome"), (None, None, None))
+            top = min((r for r, _ in mine), default=None)
+            rows.append({
+                "client_id": client_id, "code": code, "last_session": last.get(client_id),
+                "alliance_instrument": alliance[0], "alliance": alliance[1],
+                "alliance_trend": alliance[2], "outcome_instrument": outcome[0],
+                "outcome": outcome[1], "open_alerts": len(mine),
+                "top_severity": None if top is None else SEVERITIES[top],
+                "alert_rules": ", ".join(sorted({label for _, label in mine})),
+                "_rank": len(SEVERITIES) if top is None else top,
+            })
+        columns = ["client_id", "code", "last_session", "alliance_instrument", "alliance",
+                   "alliance_trend", "outcome_instrument", "outcome", "open_alerts",
+                   "top_severity", "alert_rules", "_rank"]
+        table = pd.DataFrame(rows, columns=columns).astype(
+            {"alliance": float, "alliance_trend": float, "outcome": float})
+        table = table.sort_values(["_rank", "open_alerts", "last_session"],
                                   ascending=[True, False, False], na_position="last")
-        return table.drop(columns="top_rank").reset_index(drop=True)
+        return table.drop(columns="_rank").reset_index(drop=True)
 
-    def _latest_scores(self, session: Session, visible) -> pd.DataFrame:
-        """Per client and kind (alliance/outcome): the latest primary score and its trend.
+    def _latest_scores(self, session: Session,
+                       visible) -> dict[tuple[int, str], tuple[str, float | None, float | None]]:
+        """(client, kind) -> (instrument, latest primary score, change since the one before).
 
         The database ranks each client's responses per instrument and returns only the
-        latest two, so the work stays proportional to the number of clients.
+        latest two, so the work stays proportional to the number of clients. With several
+        instruments of one kind (SRS and the check-in), the most recent one is shown.
         """
         primary = {i.id: (_kind(i), _primary_score(i)) for i in self.kit.instruments.values()}
         wanted = [(iid, sid) for iid, (kind, sid) in primary.items() if kind and sid]
-        columns = ["client_id", "kind", "instrument_id", "value", "trend"]
         if not wanted:
-            return pd.DataFrame(columns=columns)
+            return {}
         replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
         recency = (Response.session_number.desc().nulls_last(), Response.submitted_at.desc(),
                    Response.id.desc())
@@ -368,21 +374,21 @@ class Services:
                          for i, s in wanted]),
                    Response.id.not_in(replaced))
         ).subquery()
-        rows = pd.DataFrame(session.execute(select(ranked).where(ranked.c.rank <= 2)).all(),
-                            columns=["client_id", "instrument_id", "value", "rank",
-                                     "session_number", "submitted_at", "rid"])
-        if rows.empty:
-            return pd.DataFrame(columns=columns)
-        latest = rows[rows["rank"] == 1].set_index(["client_id", "instrument_id"])
-        previous = rows[rows["rank"] == 2].set_index(["client_id", "instrument_id"])["value"]
-        latest["trend"] = latest["value"] - previous.reindex(latest.index)
-        latest = latest.reset_index()
-        latest["kind"] = latest["instrument_id"].map(lambda i: primary[i][0])
-        latest["submitted_at"] = pd.to_datetime(latest["submitted_at"], utc=True)
-        # Several instruments of one kind (SRS and the check-in): show the most recent.
-        latest = latest.sort_values(["session_number", "submitted_at", "rid"],
-                                    na_position="first")
-        return latest.groupby(["client_id", "kind"], sort=False).tail(1)[columns]
+        pairs: dict[tuple[int, str], dict[int, tuple]] = {}
+        for client_id, instrument_id, value, position, number, at, rid in session.execute(
+                select(ranked).where(ranked.c.rank <= 2)):
+            pairs.setdefault((client_id, instrument_id), {})[position] = (value, number,
+                                                                          _utc(at), rid)
+        chosen: dict[tuple[int, str], tuple] = {}
+        for (client_id, instrument_id), ranks in pairs.items():
+            value, number, at, rid = ranks[1]
+            before = ranks.get(2, (None,))[0]
+            trend = None if value is None or before is None else value - before
+            recency_key = (number if number is not None else -1, at, rid)
+            key = (client_id, primary[instrument_id][0])
+            if key not in chosen or recency_key > chosen[key][0]:
+                chosen[key] = (recency_key, (instrument_id, value, trend))
+        return {key: entry for key, (_, entry) in chosen.items()}
 
     def client_history(self, actor: Actor, client_id: int,
                        instrument_id: str | None = None) -> pd.DataFrame:
@@ -647,6 +653,13 @@ class Services:
         self.store.write(lambda session: audit.append(
             session, actor=actor.label, action=action, entity=entity, entity_id=entity_id,
             client_id=client_id, details=details))
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive UTC times, PostgreSQL aware ones: make them comparable."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 def _same_value(old: float | None, new: float | None) -> bool:
