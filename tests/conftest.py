@@ -109,3 +109,40 @@ def no_plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No plugin settings leak in from the environment."""
     monkeypatch.delenv("ALLIANCE_KIT_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("ALLIANCE_KIT_PLUGINS_DIR", raising=False)
+
+
+# ---- the one browser of the end-to-end tests ---------------------------------------------
+
+#: Debian's Chromium under Playwright, as in ../shared/RECIPES.md.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+def missing_for_browser_tests(what: str) -> None:
+    """Skip locally when a browser-test prerequisite is missing; fail under CI."""
+    import os
+
+    message = f"the browser tests need {what} (see .ci/run)"
+    if os.environ.get("CI"):
+        pytest.fail(message + ": it must be installed in CI", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium for every end-to-end test folder: Playwright's sync API allows
+    a single running instance per process."""
+    import shutil
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        missing_for_browser_tests("Debian's chromium (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_for_browser_tests("playwright (pip install playwright)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -9,7 +9,6 @@ scored before anything is written, so a response that is saved is always complet
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from alliance_kit.responses import InvalidResponses, answers_frame, schema_probl
 from alliance_kit.scoring import ScoreResult, score
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
+from alliance_kit.store.integrity import payload_hash
 from alliance_kit.store.models import (
     Alert,
     Assignment,
@@ -126,17 +126,16 @@ class Services:
         # Scored before the transaction: the engine's own checks (skip rules, attribute
         # values) raise InvalidResponses here, before anything is written.
         result = score(instrument, answers_frame({**answers, **attributes}))
-        payload_hash = hashlib.sha256(_canonical({
-            "client": client_id, "instrument": instrument.id, "version": instrument.version,
-            "answers": answers, "attributes": attributes, "session": session_id,
-            "replaces": replaces_id,
-        }).encode("utf-8")).hexdigest()
+        digest = payload_hash(client_id=client_id, instrument_id=instrument.id,
+                              version=instrument.version, answers=answers,
+                              attributes=attributes, session_id=session_id,
+                              replaces_id=replaces_id)
 
         def work(session: Session) -> Submitted:
             require_client(session, actor, client_id)
             existing = self._by_key(session, idempotency_key)
             if existing is not None:
-                return self._repeat(session, actor, existing, payload_hash)
+                return self._repeat(session, actor, existing, digest)
             if actor.role not in ("system", "kiosk"):
                 require_staff(actor, "therapist", "supervisor", "admin")
             session_number = self._session_number(session, client_id, session_id)
@@ -147,7 +146,7 @@ class Services:
                 session_number=session_number, instrument_id=instrument.id,
                 instrument_version=instrument.version, language=language, answers=answers,
                 attributes=attributes, source=source, started_at=started_at,
-                entered_by=actor.user_id, replaces_id=replaces_id, payload_hash=payload_hash,
+                entered_by=actor.user_id, replaces_id=replaces_id, payload_hash=digest,
             )
             session.add(response)
             session.flush()
@@ -164,14 +163,14 @@ class Services:
         except IntegrityError as collision:
             # Two submissions with one key raced: the other one won. Return what it stored.
             return self.store.write(partial(self._after_collision, actor, idempotency_key,
-                                            payload_hash, collision))
+                                            digest, collision))
 
-    def _after_collision(self, actor: Actor, key: str, payload_hash: str,
+    def _after_collision(self, actor: Actor, key: str, digest: str,
                          collision: IntegrityError, session: Session) -> Submitted:
         existing = self._by_key(session, key)
         if existing is None:
             raise collision
-        return self._repeat(session, actor, existing, payload_hash)
+        return self._repeat(session, actor, existing, digest)
 
     def _by_key(self, session: Session, key: str) -> Response | None:
         return session.execute(
@@ -179,9 +178,9 @@ class Services:
         ).scalar_one_or_none()
 
     def _repeat(self, session: Session, actor: Actor, existing: Response,
-                payload_hash: str) -> Submitted:
+                digest: str) -> Submitted:
         require_client(session, actor, existing.client_id)
-        if existing.payload_hash != payload_hash:
+        if existing.payload_hash != digest:
             raise IdempotencyConflict(
                 f"key {existing.idempotency_key!r} was already used for a different "
                 "submission: nothing was saved; start a new submission")

@@ -70,12 +70,8 @@ def server(seeded) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_module):
-    executable = chromium_path()
-    with playwright_module.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium_browser, playwright_module):
+    return chromium_browser
 
 
 @pytest.fixture(scope="session")

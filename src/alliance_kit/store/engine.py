@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alliance_kit.store.integrity import wal_problem
+
 DATABASE_URL_ENV = "ALLIANCE_KIT_DATABASE_URL"
 CONFIG_ENV = "ALLIANCE_KIT_CONFIG"
 DEFAULT_URL = "sqlite:///alliance_kit.db"
@@ -143,6 +145,11 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
             connection.execute(text("SELECT 1"))
             if engine.dialect.name == "sqlite":
                 connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except UnicodeDecodeError as exc:  # SQLite's own message about a garbled schema
+        engine.dispose()
+        raise StoreError(f"{_safe(url)}: the database file may be damaged (its schema cannot "
+                         f"be read: {exc.reason}). Nothing was changed; restore it from a "
+                         "backup (see docs/deployment.md)") from None
     except DBAPIError as exc:
         engine.dispose()
         if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
@@ -205,6 +212,11 @@ def _check_sqlite_file(path: Path) -> None:
             f"{path}: the file {what}: it may be damaged. Nothing was changed; "
             "restore it from a backup (see docs/deployment.md)"
         )
+    problem = wal_problem(path)
+    if problem:
+        raise StoreError(f"{path}: {problem}: the database may be damaged and saved answers "
+                         "lost. Nothing was changed; restore from a backup (see "
+                         "docs/deployment.md)")
 
 
 def _safe(url: str) -> str:

@@ -6,11 +6,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from alliance_kit.store import audit, migrate
 from alliance_kit.store.engine import Store, StoreError, open_store
+from alliance_kit.store.integrity import payload_hash
+from alliance_kit.store.models import Response
 
 
 @dataclass
@@ -45,11 +47,36 @@ def check(store: Store) -> CheckReport:
         with store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     if revision is not None:
-        with store.read() as session:
-            count, chain = audit.verify_store(session)
-        report.checked.append(f"audit log chain ({count} entries)")
-        report.problems += [str(problem) for problem in chain]
+        try:
+            with store.read() as session:
+                count, chain = audit.verify_store(session)
+                report.checked.append(f"audit log chain ({count} entries)")
+                report.problems += [str(problem) for problem in chain]
+                checked, changed = _verify_payloads(session)
+                report.checked.append(f"submitted answers ({checked} responses)")
+                report.problems += changed
+        except (DBAPIError, ValueError, TypeError) as exc:
+            report.problems.append(f"stored rows cannot be read back ({exc}): the database "
+                                   "is damaged; restore it from a backup")
     return report
+
+
+def _verify_payloads(session) -> tuple[int, list[str]]:
+    """Every response's answers still hash to what was stored when it was submitted."""
+    changed = []
+    count = 0
+    query = select(Response).order_by(Response.id).execution_options(yield_per=2000)
+    for response in session.scalars(query):
+        count += 1
+        expected = payload_hash(
+            client_id=response.client_id, instrument_id=response.instrument_id,
+            version=response.instrument_version, answers=response.answers,
+            attributes=response.attributes or {}, session_id=response.session_id,
+            replaces_id=response.replaces_id)
+        if expected != response.payload_hash:
+            changed.append(f"response {response.id}: its answers no longer match what was "
+                           "submitted (changed after saving)")
+    return count, changed[:50]
 
 
 def _check_sqlite(store: Store, report: CheckReport) -> None:
