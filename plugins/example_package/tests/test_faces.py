@@ -43,7 +43,8 @@ def test_the_plugin_loads_through_its_entry_point(kit):
     info = {p.name: p for p in kit.plugin_info}["faces"]
     assert info.source == "entry point"
     assert info.version == "0.1.0"
-    assert info.hooks == ["register_exporters", "register_instruments", "register_scale_types"]
+    assert info.hooks == ["register_exporters", "register_instruments", "register_scale_types",
+                          "register_widgets"]
     assert isinstance(kit.types.scale_types["faces-5"], FacesScale)
     instrument = kit.instrument("mood-faces")
     assert [item.id for item in instrument.items] == ["today", "week", "sleep"]
@@ -158,3 +159,10 @@ def test_the_widget_shows_each_face_with_its_label(language, first, question):
     assert app.session_state["answer"] is None  # nothing is preset
     radio.set_value(4).run()
     assert app.session_state["answer"] == 4
+
+
+def test_the_kiosk_asks_faces_items_with_this_widget():
+    from alliance_kit_faces.widget import render_faces
+
+    kit = alliance_kit.build_kit(entry_points=True, local=False)
+    assert kit.widgets["faces-5"].render is render_faces
