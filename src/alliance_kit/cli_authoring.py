@@ -102,6 +102,11 @@ def import_redcap(dictionary: Path, instrument_id: str, form: str | None, wordin
                                          language=language, title=title)
     except redcap.RedcapError as exc:
         raise click.ClickException(f"{dictionary}: {exc}") from None
+    _write_draft(draft, output, force, instrument_id)
+
+
+def _write_draft(draft, output: Path | None, force: bool, instrument_id: str) -> None:
+    """Write an imported draft (or print it), show what to review, and check it."""
     text = json.dumps(draft.definition, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -217,24 +222,7 @@ def import_fhir_questionnaire(questionnaire_file: Path, instrument_id: str, word
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{questionnaire_file}: cannot draft a definition from it: "
                                    "fix the problems above") from None
-    text = json.dumps(draft.definition, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    elif output.exists() and not force:
-        raise click.ClickException(f"{output} exists: choose another file or add --force")
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
-    for line in draft.review:
-        click.echo(f"review: {line}", err=True)
-    _, problems = try_load_definition(draft.definition, default_types(),
-                                      str(output or f"<{instrument_id}>"))
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if any(p.severity == "error" for p in problems):
-        raise click.ClickException("the draft does not validate: fix the problems above")
-    click.echo("DRAFT: review the notes, the licence and the wording status before use "
-               f"(then `alliance-kit validate {output or 'FILE'}`)", err=True)
+    _write_draft(draft, output, force, instrument_id)
 
 
 COMMANDS += [fhir_questionnaire_command, import_fhir_questionnaire]

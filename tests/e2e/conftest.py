@@ -8,11 +8,10 @@ Screenshots go to ``artifacts/kiosk/`` (git-ignored).
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import missing_for_browser_tests
 
 from .seed import Seeded, seed
 from .server import ROOT, running_app
@@ -21,38 +20,10 @@ ARTIFACTS = ROOT / "artifacts" / "kiosk"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"portrait": {"width": 820, "height": 1180},
              "landscape": {"width": 1180, "height": 820}}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
-
-
-def _missing(what: str) -> None:
-    message = f"the browser tests need {what} (see .ci/run)"
-    if os.environ.get("CI"):
-        pytest.fail(message + ": it must be installed in CI", pytrace=False)
-    pytest.skip(message)
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        _missing("Debian's chromium (apt-get install -y chromium)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def playwright_module():
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _missing("playwright (pip install playwright)")
-    return sync_api
-
-
 @pytest.fixture(scope="session")
 def axe_path() -> Path:
     if not AXE.is_file():
-        _missing("axe-core (npm install axe-core@4)")
+        missing_for_browser_tests("axe-core (npm install axe-core@4)")
     return AXE
 
 
@@ -70,7 +41,7 @@ def server(seeded) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_browser, playwright_module):
+def browser(chromium_browser):
     return chromium_browser
 
 
