@@ -146,3 +146,13 @@ def chromium_browser():
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def row_counts(store) -> dict[str, int]:
+    """Rows per table: tests compare them before and after to show nothing was written."""
+    from sqlalchemy import inspect, text
+
+    with store.engine.connect() as connection:
+        names = inspect(connection).get_table_names()
+        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+                for name in names}

@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import INSTRUMENTS, ROOT, make_minimal
+from conftest import INSTRUMENTS, ROOT, make_minimal, row_counts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text
 
 import alliance_kit
 from alliance_kit.access import Actor
@@ -150,13 +149,6 @@ def assert_rejected(definition: Any, broken_at: str | None, source: str = "fuzz.
 
 
 # ---- the database: nothing may be written -------------------------------------------------
-
-
-def row_counts(store) -> dict[str, int]:
-    with store.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-                for name in names}
 
 
 @pytest.fixture(scope="module")

@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, row_counts
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
-from sqlalchemy import inspect, text
 
 from alliance_kit.access import Actor
 from alliance_kit.kit import build_kit
@@ -50,13 +49,6 @@ SETTINGS = settings(deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
-
-
-def row_counts(store) -> dict[str, int]:
-    with store.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-                for name in names}
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ import uuid
 
 import pandas as pd
 import pytest
-from conftest import ROOT, make_minimal
-from sqlalchemy import inspect, text
+from conftest import ROOT, make_minimal, row_counts
 
 import alliance_kit
 from alliance_kit.access import Actor
@@ -36,13 +35,6 @@ SLIDERS = {"bond": 7, "goals": 8, "approach": 6, "overall": 9}
 MB = 1024 * 1024
 #: A message a person can read: anything longer is not "clear".
 MESSAGE_LIMIT = 500
-
-
-def row_counts(store) -> dict[str, int]:
-    with store.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-                for name in names}
 
 
 @pytest.fixture(scope="module")
