@@ -1,10 +1,14 @@
 """Third-party plugins work end to end: the example package, pip-installed into a fresh venv.
 
-The virtual environment reuses this environment's packages (``--system-site-packages``) so
-nothing is downloaded; alliance_kit (this checkout) and the example package are then built
-and installed into it as wheels, offline (``--no-index --no-build-isolation``: the build
-backend, hatchling, must be installed here). Inside it we run the package's own tests and
-the ``alliance-kit`` command the venv got, from a folder with no ``plugins/``.
+The virtual environment is seeded from the environment that runs these tests, whichever
+that is (a venv, a system Python, CI's fresh venv): a ``.pth`` file puts this interpreter's
+site-packages after the new venv's own, so nothing is downloaded. alliance_kit (this
+checkout) and the example package are then built and installed into it as wheels, offline
+(``--no-index --no-build-isolation``: the build backend, hatchling, is a test dependency).
+Editable installs of the running environment are ``.pth`` files that are not read from a
+seeded folder, so the venv sees only the copies installed into it. Inside it we run the
+package's own tests and the ``alliance-kit`` command the venv got, from a folder with no
+``plugins/``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import site
 import subprocess
 import sys
 import venv
@@ -63,10 +68,14 @@ def env(tmp_path_factory) -> Venv:
         pytest.fail("hatchling (the build backend) is not installed, so packages cannot be "
                     "built offline: `python -m pip install hatchling`")
     folder = tmp_path_factory.mktemp("venv")
-    # No pip of its own: the system pip (visible through --system-site-packages) installs
-    # into whichever environment runs it, and skipping ensurepip saves seconds.
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(folder)
+    # No pip of its own: the seeded pip installs into whichever environment runs it, and
+    # skipping ensurepip saves seconds.
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(folder)
     environment = Venv(folder, tmp_path_factory.mktemp("work"))
+    own = environment.run(environment.python, "-c",
+                          "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip()
+    seeded = [path for path in site.getsitepackages() if Path(path).is_dir()]
+    (Path(own) / "_seeded_from_test_runner.pth").write_text("\n".join(seeded) + "\n", "utf-8")
     environment.pip_install(ROOT)
     environment.pip_install(PACKAGE)
     return environment

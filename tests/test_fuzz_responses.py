@@ -1,10 +1,10 @@
 """Fuzzed responses: valid answers generated from each instrument's response schema.
 
-Valid responses come from ``hypothesis_jsonschema.from_schema(response_schema(instrument))``
-(it handles every feature these schemas use: enums with null, ``multipleOf``,
-``maxLength``, ``if/then/else`` skip logic on items). Skip rules on *scores* (PHQ-9 item
-10) are not in the schema, so the few generated responses that break one are filtered out
-with ``assume`` (they are rejected, which the invalid-response tests cover).
+Valid responses come from :func:`answer_strategies.valid_answers`: drawn from each item's
+scale type and checked against the instrument's response schema (enums with null, bounds
+and steps, ``maxLength``, ``if/then/else`` skip logic on items). Skip rules on *scores*
+(PHQ-9 item 10) are not in the schema, so the few generated responses that break one are
+filtered out with ``assume`` (they are rejected, which the invalid-response tests cover).
 
 For every bundled instrument: every score is NaN or inside its declared range and has a
 band exactly when it has a value; the same answers always give the same scores (again,
@@ -19,7 +19,6 @@ Examples: 25 valid responses per instrument (10 instruments, each stored and rea
 
 from __future__ import annotations
 
-import functools
 import math
 import uuid
 from typing import Any
@@ -27,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from answer_strategies import valid_answers
 from conftest import ROOT, row_counts
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
 from alliance_kit.access import Actor
@@ -69,12 +68,6 @@ def scores_of(instrument, answers: dict[str, Any]) -> dict[str, float | None]:
     result = score(instrument, answers)
     return {spec.id: (None if math.isnan(v) else float(v))
             for spec in instrument.scores for v in [result.scores[spec.id].iloc[0]]}
-
-
-@functools.cache
-def valid_answers(instrument) -> st.SearchStrategy[dict[str, Any]]:
-    """Built once per instrument: canonicalising the schema is the slow part."""
-    return from_schema(response_schema(instrument))
 
 
 # ---- valid responses ----------------------------------------------------------------------
