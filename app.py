@@ -5,7 +5,7 @@ from functools import partial
 import streamlit as st
 
 from alliance_kit import Kit, build_kit
-from alliance_kit.services import Services
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import Store, StoreError, open_store
 from alliance_kit.ui import session
 from alliance_kit.ui.context import App

@@ -34,11 +34,11 @@ import pandas as pd
 from sqlalchemy import insert
 
 import alliance_kit
-from alliance_kit import accounts
-from alliance_kit.access import Actor
-from alliance_kit.alerts import evaluate_alerts
-from alliance_kit.scoring import score
-from alliance_kit.services import Services
+from alliance_kit.clinic import accounts
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine.alerts import evaluate_alerts
+from alliance_kit.engine.scoring import score
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.models import (
     Alert,
@@ -143,7 +143,7 @@ def server_side(url: str, kit, info: dict, runs: int) -> list[str]:
     from streamlit.navigation.page import calc_hash
     from streamlit.testing.v1 import AppTest
 
-    from alliance_kit.accounts import Account
+    from alliance_kit.clinic.accounts import Account
     from alliance_kit.ui import session
     from alliance_kit.ui.dashboard.common import CURRENT
 

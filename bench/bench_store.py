@@ -35,8 +35,8 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 import alliance_kit
-from alliance_kit.access import Actor
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import (

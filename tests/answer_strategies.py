@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from alliance_kit.responses import response_schema
+from alliance_kit.engine.responses import response_schema
 
 #: Free text: printable characters and line breaks, never NUL (PostgreSQL cannot store it).
 TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")

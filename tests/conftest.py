@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import alliance_kit
-from alliance_kit.definitions import Problem, try_load_definition
+from alliance_kit.kit import try_load_definition
+from alliance_kit.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENTS = ROOT / "instruments"

@@ -21,9 +21,9 @@ from pathlib import Path
 from hostile_strings import HOSTILE, short
 
 import alliance_kit
-from alliance_kit.access import Actor
-from alliance_kit.importer import in_one_transaction
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.importer import in_one_transaction
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import Response, Score

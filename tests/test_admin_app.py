@@ -16,8 +16,8 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from alliance_kit import admin, settings
-from alliance_kit.accounts import Account
+from alliance_kit.clinic import admin, settings
+from alliance_kit.clinic.accounts import Account
 from alliance_kit.store.models import AuditEntry, User
 from alliance_kit.ui import session
 from alliance_kit.ui.text import plain

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.navigation.page import calc_hash
 from streamlit.testing.v1 import AppTest
 
-from alliance_kit.accounts import Account
+from alliance_kit.clinic.accounts import Account
 from alliance_kit.ui import session
 from alliance_kit.ui.text import plain
 

@@ -1,4 +1,5 @@
-"""Tests for alliance_kit.change (Jacobson-Truax reliable and clinically significant change)."""
+"""Tests for alliance_kit.engine.change: Jacobson-Truax reliable and clinically significant
+change."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliance_kit.change import (
+from alliance_kit.engine.change import (
     CATEGORIES,
     NO_RELIABLE_CHANGE,
     RECOVERED,

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from hostile_strings import VISIBLE
 
-from alliance_kit import charts
-from alliance_kit import dashboard_data as data
-from alliance_kit.trajectory import RUPTURE, Expected
+from alliance_kit.clinic import charts
+from alliance_kit.clinic import dashboard as data
+from alliance_kit.engine.trajectory import RUPTURE, Expected
 
 
 def history(instrument_id: str, values, score_id: str = "total") -> pd.DataFrame:

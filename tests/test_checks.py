@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import at, band, find_problems, load, options
 
-from alliance_kit.definitions import try_load_definition
+from alliance_kit.kit import try_load_definition
 
 
 def only(problems, path):

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import alliance_kit
 from alliance_kit.cli import cli
-from alliance_kit.clidocs import cli_markdown
+from alliance_kit.cli.docs import cli_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 WAI_HEADER = "client," + ",".join(str(i) for i in range(1, 13))
@@ -101,7 +101,7 @@ def test_score_writes_by_suffix_with_bands(kit, tmp_path, suffix):
     output = tmp_path / f"scored{suffix}"
     result = run(kit, "score", "phq-9", str(source), "-o", str(output), "--flags", "--reasons")
     assert result.exit_code == 0, result.output
-    table = alliance_kit.tabular.read_table(output)
+    table = alliance_kit.engine.tabular.read_table(output)
     assert [float(x) for x in table["total"]] == [5, 27]
     assert list(table["total_band"]) == ["mild", "severe"]
     assert "total_caseness" in table.columns and "total_reason" in table.columns
@@ -153,7 +153,7 @@ def test_plugins_lists_builtins_with_all(kit):
 def test_cli_reference_is_up_to_date():
     documented = (ROOT / "docs" / "cli.md").read_text()
     assert documented == cli_markdown(), (
-        "docs/cli.md is out of date: run `python -m alliance_kit.clidocs > docs/cli.md`"
+        "docs/cli.md is out of date: run `python -m alliance_kit.cli.docs > docs/cli.md`"
     )
 
 
@@ -164,6 +164,6 @@ def test_score_output_round_trips_a_cell_with_a_carriage_return(kit, tmp_path):
     frame.to_parquet(source)
     output = tmp_path / "scored.csv"
     assert run(kit, "score", "phq-9", str(source), "-o", str(output)).exit_code == 0
-    back = alliance_kit.tabular.read_table(output)
+    back = alliance_kit.engine.tabular.read_table(output)
     assert back["note"].tolist() == ["line one\rline two", "=1+1"]
     assert [float(x) for x in back["total"]] == [9, 0]

@@ -6,8 +6,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 import alliance_kit
-from alliance_kit import accounts, kiosk
 from alliance_kit.cli import cli
+from alliance_kit.clinic import accounts, kiosk
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.models import AuditEntry, User
 

@@ -21,10 +21,10 @@ from streamlit.navigation.page import calc_hash
 from streamlit.testing.v1 import AppTest
 
 import alliance_kit
-from alliance_kit import dashboard_data as data
-from alliance_kit.access import AccessDenied, Actor
-from alliance_kit.accounts import Account
-from alliance_kit.services import Services
+from alliance_kit.clinic import dashboard as data
+from alliance_kit.clinic.access import AccessDenied, Actor
+from alliance_kit.clinic.accounts import Account
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
 from alliance_kit.store.models import Alert, AuditEntry
 from alliance_kit.ui import session

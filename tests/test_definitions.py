@@ -9,14 +9,10 @@ import pytest
 from conftest import INSTRUMENTS, at, find_problems, make_minimal
 
 import alliance_kit
-from alliance_kit import definitions
-from alliance_kit.definitions import (
-    MAX_DEFINITION_BYTES,
-    DefinitionError,
-    Problem,
-    load_definition,
-    try_load_definition,
-)
+from alliance_kit.engine import definitions
+from alliance_kit.engine.definitions import MAX_DEFINITION_BYTES
+from alliance_kit.kit import load_definition, try_load_definition
+from alliance_kit.problems import DefinitionError, Problem
 
 BUNDLED = sorted(INSTRUMENTS.glob("*.json"))
 

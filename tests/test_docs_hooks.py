@@ -17,8 +17,9 @@ import pytest
 from conftest import ROOT
 
 import alliance_kit
-from alliance_kit import build_kit, hookspecs, jsonschemas
-from alliance_kit.alerts import evaluate_alerts
+from alliance_kit import build_kit, hookspecs
+from alliance_kit.engine import jsonschemas
+from alliance_kit.engine.alerts import evaluate_alerts
 from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer, Widget
 
 DOC = ROOT / "docs" / "plugin-hooks.md"
@@ -111,11 +112,12 @@ def test_example_works_as_a_plugin(name, no_plugin_env):
     assert name in info.hooks
     if name == "register_commands":
         group = click.Group("demo")
-        kit.plugins.call(name, cli=group)
+        kit.plugins.register_commands(group)
         assert group.commands, "the example adds no command"
         return
-    results = [entries for plugin, entries in kit.plugins.call(name, kit=kit)
-               if plugin.name == module.__name__]
+    hook = getattr(kit.plugins, name)
+    called = hook(kit) if name == "register_pages" else hook()
+    results = [entries for plugin, entries in called if plugin.name == module.__name__]
     assert results and results[0], "the example returns nothing"
     for entry in results[0]:
         assert isinstance(entry, RETURNS[name])

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 import alliance_kit
-from alliance_kit import catalog
-from alliance_kit.alerts import evaluate_alerts
+from alliance_kit.authoring import catalog
 from alliance_kit.cli import cli
+from alliance_kit.engine.alerts import evaluate_alerts
 
 DOCS = ROOT / "docs"
 CATALOG = DOCS / "instruments.md"
@@ -128,7 +128,7 @@ def test_escape_line_start() -> None:
 
 
 def test_example_validates(kit) -> None:
-    instrument, problems = alliance_kit.definitions.try_load_definition(EXAMPLE, kit.types)
+    instrument, problems = alliance_kit.engine.definitions.try_load_definition(EXAMPLE, kit.types)
     assert problems == []
     assert instrument.id == "mood-check"
     assert instrument.wording == "project" and not instrument.validated

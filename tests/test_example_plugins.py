@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import alliance_kit
-from alliance_kit.alerts import evaluate_alerts
+from alliance_kit.engine.alerts import evaluate_alerts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_definition_using_the_type_is_refused_without_the_plugin():
     definition = json.loads((ROOT / "instruments" / "srs.json").read_text())
     definition["alerts"] = [{"id": "falling", "type": "consecutive-drops", "score": "total",
                              "severity": "warning"}]
-    with pytest.raises(alliance_kit.definitions.DefinitionError) as info:
+    with pytest.raises(alliance_kit.engine.definitions.DefinitionError) as info:
         alliance_kit.load_definition(definition, bare.types)
     assert "unknown alert type 'consecutive-drops'" in str(info.value)
     assert "install the plugin" in str(info.value)

@@ -14,8 +14,8 @@ from export_clinic import clinic
 from hostile_strings import HOSTILE
 from sqlalchemy import select
 
-from alliance_kit import exports, settings
-from alliance_kit.access import AccessDenied, Actor
+from alliance_kit.clinic import exports, settings
+from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.store.models import AuditEntry
 
 SALT = b"a test salt of enough length"
@@ -61,7 +61,7 @@ def test_long_table_has_one_row_per_answer_and_score(c):
     assert len(frame) == answers + scores
     assert set(frame["kind"]) == {"item", "score"}
     item = frame[(frame["kind"] == "item") & (frame["id"] == "1")].iloc[0]
-    assert item["label"] == exports.option_label(phq9.item("1"), item["value"])
+    assert item["label"] == phq9.item("1").option_label(item["value"])
 
 
 def test_export_follows_access_and_is_audited(c):

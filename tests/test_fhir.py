@@ -13,7 +13,8 @@ from export_clinic import clinic
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from alliance_kit import exports, fhir
+from alliance_kit.clinic import exports
+from alliance_kit.interop.fhir import bundle as fhir
 
 SALT = b"a test salt of enough length"
 
@@ -58,7 +59,7 @@ def test_answers_are_codings_decimals_and_strings(c):
     first = next(i for i in entry["item"] if i["linkId"] == "1")
     coding = first["answer"][0]["valueCoding"]
     assert coding["system"] == fhir.answer_system(phq9, phq9.item("1"))
-    label = exports.option_label(phq9.item("1"), float(coding["code"]))
+    label = phq9.item("1").option_label(float(coding["code"]))
     assert coding["display"] == label
     assert first["text"] == phq9.text(phq9.item("1").text)
 

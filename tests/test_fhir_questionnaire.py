@@ -17,12 +17,12 @@ from conftest import INSTRUMENTS, ROOT
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 import alliance_kit
-from alliance_kit import fhir
-from alliance_kit import fhir_questionnaire as fq
 from alliance_kit.cli import cli
-from alliance_kit.definitions import try_load_definition
-from alliance_kit.responses import InvalidResponses
-from alliance_kit.wording import load_pack, merge_wording
+from alliance_kit.engine.responses import InvalidResponses
+from alliance_kit.engine.wording import load_pack, merge_wording
+from alliance_kit.interop.fhir import bundle as fhir
+from alliance_kit.interop.fhir import questionnaire as fq
+from alliance_kit.kit import try_load_definition
 
 DATA = ROOT / "tests" / "data" / "fhir"
 SAMPLE = DATA / "sleep-check.questionnaire.json"

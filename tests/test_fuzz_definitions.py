@@ -37,11 +37,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import alliance_kit
-from alliance_kit.access import Actor
-from alliance_kit.definitions import MAX_DEFINITION_BYTES, Problem, read_json, try_load_definition
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine.definitions import MAX_DEFINITION_BYTES, read_json
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.kit import build_kit, default_types
-from alliance_kit.services import Services
+from alliance_kit.kit import build_kit, default_types, try_load_definition
+from alliance_kit.problems import Problem
 from alliance_kit.store import migrate, open_store
 
 NO_FOLDER = ROOT / "tests" / "no-such-folder"

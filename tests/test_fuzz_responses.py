@@ -32,11 +32,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from alliance_kit.access import Actor
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine.responses import InvalidResponses, response_schema
+from alliance_kit.engine.scoring import score, validate_response
 from alliance_kit.kit import build_kit
-from alliance_kit.responses import InvalidResponses, response_schema, validate_response
-from alliance_kit.scoring import score
-from alliance_kit.services import Services
 from alliance_kit.store import migrate, open_store
 
 SYSTEM = Actor.system()

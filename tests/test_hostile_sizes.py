@@ -22,10 +22,11 @@ import pytest
 from conftest import ROOT, make_minimal, row_counts
 
 import alliance_kit
-from alliance_kit.access import Actor
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine.responses import MAX_REPORTED, InvalidResponses
+from alliance_kit.engine.scoring import validate_response
 from alliance_kit.kit import build_kit
-from alliance_kit.responses import MAX_REPORTED, InvalidResponses, validate_response
-from alliance_kit.services import Services
 from alliance_kit.store import migrate, open_store
 
 SYSTEM = Actor.system()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import alliance_kit
-from alliance_kit.alerts import evaluate_alerts
+from alliance_kit.engine.alerts import evaluate_alerts
 
 NA = np.nan
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import alliance_kit
-from alliance_kit import change
+from alliance_kit.engine import change
 
 NA = np.nan
 ITEMS = [str(i) for i in range(1, 8)]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import alliance_kit
-from alliance_kit import change
+from alliance_kit.engine import change
 
 NA = np.nan
 ITEMS = [str(i) for i in range(1, 10)]

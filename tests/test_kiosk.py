@@ -11,10 +11,10 @@ from e2e.seed import PASSWORD, PIN, seed
 from sqlalchemy import select
 
 import alliance_kit
-from alliance_kit import kiosk
-from alliance_kit.access import AccessDenied, Actor
-from alliance_kit.accounts import login
-from alliance_kit.services import Services
+from alliance_kit.clinic import kiosk
+from alliance_kit.clinic.access import AccessDenied, Actor
+from alliance_kit.clinic.accounts import login
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
 from alliance_kit.store.models import AuditEntry, HandoverCode
 
@@ -203,7 +203,7 @@ def test_pin_is_stored_as_an_argon2id_hash_by_admins_only(env):
     with pytest.raises(ValueError, match="at least 4 digits"):
         kiosk.set_pin(env.store, Actor.system("t"), "12a")
     kiosk.set_pin(env.store, Actor.system("t"), "1357")
-    stored = alliance_kit.settings.get(env.store, kiosk.PIN_SETTING)["hash"]
+    stored = alliance_kit.clinic.settings.get(env.store, kiosk.PIN_SETTING)["hash"]
     assert stored.startswith("$argon2id$") and "1357" not in stored
     assert kiosk.check_pin(env.store, kiosk.PinGuard(), "1357").ok
 
@@ -211,7 +211,7 @@ def test_pin_is_stored_as_an_argon2id_hash_by_admins_only(env):
 def test_no_pin_set_means_login_only(tmp_path):
     seeded = seed(tmp_path / "nopin.db")
     store = open_store(seeded.url)
-    alliance_kit.settings.put(store, Actor.system("t"), kiosk.PIN_SETTING, {})
+    alliance_kit.clinic.settings.put(store, Actor.system("t"), kiosk.PIN_SETTING, {})
     assert not kiosk.pin_is_set(store)
     assert "log in" in kiosk.check_pin(store, kiosk.PinGuard(), "2468").message
     store.close()

@@ -17,10 +17,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 import alliance_kit
-from alliance_kit import kiosk
-from alliance_kit.access import Actor
-from alliance_kit.accounts import Account
-from alliance_kit.services import Services
+from alliance_kit.clinic import kiosk
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.accounts import Account
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
 from alliance_kit.store.models import AuditEntry, Response
 from alliance_kit.types import STAFF

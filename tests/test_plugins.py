@@ -19,7 +19,7 @@ from conftest import ROOT, make_minimal
 
 import alliance_kit
 from alliance_kit import build_kit, hookimpl, hookspecs
-from alliance_kit.alerts import evaluate_alerts
+from alliance_kit.engine.alerts import evaluate_alerts
 from alliance_kit.types import (
     AlertType,
     Computed,
@@ -188,7 +188,7 @@ def test_hook_register_wording_packs():
     pack = wai_pack()
     demo = plugin("demo", register_wording_packs=lambda: [pack])
     kit = kit_with(demo)
-    results = kit.plugins.call("register_wording_packs")
+    results = kit.plugins.register_wording_packs()
     assert ("demo", [pack]) in [(info.name, entries) for info, entries in results]
     assert "register_wording_packs" in next(i for i in kit.plugin_info if i.name == "demo").hooks
     assert not [str(p) for p in kit.problems if "wording pack" in p.source], problem_texts(kit)
@@ -300,19 +300,17 @@ def test_hook_register_commands():
             click.echo(f"hello {name}")
 
     kit = kit_with(plugin("demo", register_commands=register_commands))
-    had_hello = "hello" in cli.commands
-    try:
-        results = kit.plugins.call("register_commands", cli=cli)
-        assert [info.name for info, _ in results] == []  # the hook returns nothing
-        assert "hello" in cli.commands
-        runner = CliRunner()
-        outcome = runner.invoke(cli, ["hello", "--name", "kiosk"], obj=kit)
-        assert outcome.exit_code == 0, outcome.output
-        assert outcome.output == "hello kiosk\n"
-        assert "hello" in runner.invoke(cli, ["--help"], obj=kit).output
-    finally:
-        if not had_hello:
-            cli.commands.pop("hello", None)
+    assert "hello" in kit.commands()
+    runner = CliRunner()
+    outcome = runner.invoke(cli, ["hello", "--name", "kiosk"], obj=kit)
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.output == "hello kiosk\n"
+    assert "hello" in runner.invoke(cli, ["--help"], obj=kit).output
+    # Another kit's command line does not have it: nothing is added to a shared group.
+    plain = kit_with()
+    assert "hello" not in plain.commands()
+    assert runner.invoke(cli, ["hello"], obj=plain).exit_code == 2
+    assert "hello" not in cli.commands
 
 
 def test_hook_register_pages():

@@ -1,4 +1,4 @@
-"""Tests for alliance_kit.psychometrics (golden values by hand and from R psych)."""
+"""Tests for alliance_kit.engine.psychometrics (golden values by hand and from R psych)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_kit.psychometrics import (
+from alliance_kit.engine.psychometrics import (
     cronbach_alpha,
     item_statistics,
     omega_total,

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 import alliance_kit
-from alliance_kit import redcap
 from alliance_kit.cli import cli
-from alliance_kit.definitions import try_load_definition
+from alliance_kit.interop import redcap
+from alliance_kit.kit import try_load_definition
 
 DICTIONARY = ROOT / "tests" / "data" / "redcap" / "weekly_worries_dictionary.csv"
 HEADER = DICTIONARY.read_text(encoding="utf-8").splitlines()[0]

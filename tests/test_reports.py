@@ -11,9 +11,9 @@ from export_clinic import clinic
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from alliance_kit import reports
-from alliance_kit.access import AccessDenied
-from alliance_kit.exports import Record
+from alliance_kit.clinic import reports
+from alliance_kit.clinic.access import AccessDenied
+from alliance_kit.engine.records import Record
 from alliance_kit.store.models import AuditEntry
 
 

@@ -9,14 +9,14 @@ from conftest import INSTRUMENTS, load
 from jsonschema import Draft202012Validator
 
 import alliance_kit
-from alliance_kit import responses
-from alliance_kit.responses import (
+from alliance_kit.engine import responses
+from alliance_kit.engine.responses import (
     MAX_REPORTED,
     InvalidResponses,
     ResponseError,
     response_schema,
-    validate_response,
 )
+from alliance_kit.engine.scoring import validate_response
 
 GOOD_PHQ9 = {"1": 1, "2": 2, "3": 0, "4": 3, "5": 1, "6": 0, "7": 2, "8": 1, "9": 0, "10": 1}
 
@@ -40,7 +40,7 @@ def auditc():
 
 @pytest.mark.parametrize("path", sorted(INSTRUMENTS.glob("*.json")), ids=lambda p: p.stem)
 def test_response_schema_is_valid_draft_2020_12(path):
-    instrument, problems = alliance_kit.definitions.try_load_definition(path)
+    instrument, problems = alliance_kit.try_load_definition(path)
     assert instrument is not None, [str(p) for p in problems]
     schema = response_schema(instrument)
     Draft202012Validator.check_schema(schema)

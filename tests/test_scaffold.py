@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import alliance_kit
 from alliance_kit.cli import cli
-from alliance_kit.definitions import try_load_definition
+from alliance_kit.kit import try_load_definition
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import alliance_kit
 from alliance_kit import score
-from alliance_kit.alerts import COLUMNS, evaluate_alerts
+from alliance_kit.engine.alerts import COLUMNS, evaluate_alerts
 
 PROPERTY = settings(max_examples=100, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

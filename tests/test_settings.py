@@ -7,8 +7,8 @@ from export_clinic import empty_store
 from sqlalchemy import select
 
 import alliance_kit
-from alliance_kit import settings
-from alliance_kit.access import AccessDenied, Actor
+from alliance_kit.clinic import settings
+from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.store.models import AuditEntry
 
 ADMIN = Actor("boss", "admin", 1)

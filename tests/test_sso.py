@@ -8,10 +8,10 @@ import pytest
 from export_clinic import empty_store
 from sqlalchemy import select
 
-from alliance_kit import sso
-from alliance_kit.access import Actor
-from alliance_kit.accounts import LoginFailed
-from alliance_kit.services import Services
+from alliance_kit.clinic import sso
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.accounts import LoginFailed
+from alliance_kit.clinic.services import Services
 from alliance_kit.store.models import AuditEntry
 
 ANA = sso.LocalUser(1, "ana@clinic.example", "Ana", "therapist", 7)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_kit.change import RECOVERED, RELIABLE_DETERIORATION, RELIABLE_IMPROVEMENT
-from alliance_kit.trajectory import RUPTURE, expected_trajectory, series_markers
+from alliance_kit.engine.change import RECOVERED, RELIABLE_DETERIORATION, RELIABLE_IMPROVEMENT
+from alliance_kit.engine.trajectory import RUPTURE, expected_trajectory, series_markers
 
 
 def clinic(firsts, sessions=5, gain=1.0) -> pd.DataFrame:

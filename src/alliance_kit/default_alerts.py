@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import change, jsonschemas, rules
+from alliance_kit.engine import change, jsonschemas, rules
+from alliance_kit.engine.rules import compare
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.rules import compare
 from alliance_kit.types import AlertInputs, AlertType, LocalProblem
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from alliance_kit import jsonschemas
+from alliance_kit.engine import jsonschemas
 from alliance_kit.hookspecs import hookimpl
 from alliance_kit.types import LocalProblem, ScaleType
 

@@ -16,11 +16,11 @@ from typing import Any
 import click
 from packaging.version import InvalidVersion, Version
 
-from alliance_kit import jsonschemas
 from alliance_kit.default_instruments import bundled_folder
-from alliance_kit.definitions import Instrument
+from alliance_kit.engine import jsonschemas
+from alliance_kit.engine.definitions import Instrument
+from alliance_kit.engine.wording import WORDING_DIR_ENV, collect_packs, definition_texts
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.wording import WORDING_DIR_ENV, collect_packs, definition_texts
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
@@ -42,8 +42,7 @@ def register_wording_packs():
 
 @hookimpl
 def register_commands(cli):
-    if "wording" not in cli.commands:  # the root group is module-level: add it once
-        cli.add_command(wording)
+    cli.add_command(wording)
 
 
 def pack_template(instrument: Instrument, language: str) -> dict[str, Any]:

@@ -11,16 +11,18 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alliance_kit.definitions import Instrument, Problem, try_load_definition
-from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
-from alliance_kit.scoring import ScoreResult, score
-from alliance_kit.sources import expand
-from alliance_kit.types import Exporter, Page, Types, Widget
-from alliance_kit.wording import (
+if TYPE_CHECKING:
+    import click
+
+from alliance_kit.engine import definitions
+from alliance_kit.engine.definitions import Instrument
+from alliance_kit.engine.scoring import ScoreResult, score
+from alliance_kit.engine.sources import expand
+from alliance_kit.engine.wording import (
     Wording,
     WordingPack,
     administer_check,
@@ -28,6 +30,9 @@ from alliance_kit.wording import (
     languages_of,
     merge_wording,
 )
+from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
+from alliance_kit.problems import Problem
+from alliance_kit.types import Exporter, Page, Types, Widget
 
 
 @dataclass
@@ -41,8 +46,10 @@ class Kit:
     #: Kiosk widgets by scale type (``register_widgets``).
     widgets: dict[str, Widget] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.wording`.
+    #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.engine.wording`.
     wording_packs: dict[tuple[str, str], WordingPack] = field(default_factory=dict)
+    _commands: dict[str, click.Command] | None = field(default=None, init=False, repr=False,
+                                                       compare=False)
 
     def instrument(self, instrument_id: str) -> Instrument:
         """The instrument with this id; a KeyError lists the known ids."""
@@ -98,8 +105,18 @@ class Kit:
 
     def pages(self) -> list[Page]:
         """App pages from every plugin, in registration order."""
-        return [page for _, pages in self.plugins.call("register_pages", kit=self)
-                for page in pages]
+        return [page for _, pages in self.plugins.register_pages(self) for page in pages]
+
+    def commands(self) -> dict[str, click.Command]:
+        """The command line's commands, by name: every plugin's ``register_commands`` (the
+        built-in ones through :mod:`alliance_kit.default_commands`), collected once."""
+        if self._commands is None:
+            import click
+
+            group = click.Group()
+            self.plugins.register_commands(group)
+            self._commands = dict(group.commands)
+        return self._commands
 
     @property
     def plugin_info(self) -> list[PluginInfo]:
@@ -122,14 +139,14 @@ def build_kit(
     plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
                            extra=extra)
     kit = Kit(plugins=plugins, types=_collect_types(plugins))
-    for _, exporters in plugins.call("register_exporters"):
+    for _, exporters in plugins.register_exporters():
         kit.exporters.extend(exporters)
-    for _, widgets in plugins.call("register_widgets"):
+    for _, widgets in plugins.register_widgets():
         kit.widgets.update((widget.scale_type, widget) for widget in widgets)
     origin: dict[str, str] = {}
-    for info, entries in plugins.call("register_instruments"):
+    for info, entries in plugins.register_instruments():
         for source, definition in expand(entries, _describe_definition):
-            instrument, problems = try_load_definition(definition, kit.types, source)
+            instrument, problems = definitions.try_load_definition(definition, kit.types, source)
             kit.problems.extend(problems)
             if instrument is None:
                 continue
@@ -140,7 +157,7 @@ def build_kit(
             kit.instruments[instrument.id] = instrument
             origin[instrument.id] = source
     kit.wording_packs, problems = collect_packs(
-        [(info.name, entries) for info, entries in plugins.call("register_wording_packs")],
+        [(info.name, entries) for info, entries in plugins.register_wording_packs()],
         kit.instruments)
     kit.problems.extend(problems)
     kit.problems[:0] = plugins.problems
@@ -149,13 +166,13 @@ def build_kit(
 
 def _collect_types(plugins: Plugins) -> Types:
     types = Types()
-    for hook, registry in (("register_scale_types", types.scale_types),
-                           ("register_scorers", types.scorers),
-                           ("register_alert_types", types.alert_types)):
-        for info, entries in plugins.call(hook):
+    for hook, registry in ((plugins.register_scale_types, types.scale_types),
+                           (plugins.register_scorers, types.scorers),
+                           (plugins.register_alert_types, types.alert_types)):
+        for info, entries in hook():
             for entry in entries:
                 if entry.name in registry and not info.builtin:
-                    plugins.problems.append(Problem(f"plugin {info.name}", "$", f"{hook}: "
+                    plugins.problems.append(Problem(f"plugin {info.name}", "$", f"{hook.__name__}: "
                                                     f"{entry.name!r} replaces the built-in one",
                                                     "warning"))
                 registry[entry.name] = entry
@@ -170,3 +187,18 @@ def _describe_definition(definition: Mapping[str, Any]) -> str:
 def default_types() -> Types:
     """The built-in types only, for loading a definition without building a kit."""
     return _collect_types(load_plugins(disabled=(), entry_points=False, local=False))
+
+
+def load_definition(definition: Path | str | Mapping[str, Any], types: Types | None = None,
+                    source: str | None = None) -> Instrument:
+    """Load and check one definition (a path or a parsed dict); raise
+    :class:`~alliance_kit.problems.DefinitionError` if bad. ``types`` defaults to the
+    built-in ones; pass ``kit.types`` to allow plugins' scale types, scorers and alerts."""
+    return definitions.load_definition(definition, types or default_types(), source)
+
+
+def try_load_definition(definition: Path | str | Mapping[str, Any], types: Types | None = None,
+                        source: str | None = None) -> tuple[Instrument | None, list[Problem]]:
+    """Load and check one definition; return the instrument (or None) and every problem.
+    ``types`` as for :func:`load_definition`."""
+    return definitions.try_load_definition(definition, types or default_types(), source)

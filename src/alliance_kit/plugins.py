@@ -23,13 +23,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from alliance_kit import hookspecs
-from alliance_kit.definitions import Problem
+from alliance_kit.problems import Problem
 from alliance_kit.version import __version__
+
+if TYPE_CHECKING:
+    import click
+
+    from alliance_kit.kit import Kit
+    from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer, Widget
 
 DEFAULT_PLUGINS = (
     "alliance_kit.default_scales",
@@ -42,6 +48,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_pages",
     "alliance_kit.default_kiosk",
     "alliance_kit.default_admin",
+    "alliance_kit.default_commands",
 )
 ENTRY_POINT_GROUP = "alliance_kit"
 DISABLE_ENV = "ALLIANCE_KIT_DISABLE_PLUGINS"
@@ -65,23 +72,61 @@ class PluginInfo:
 
 @dataclass
 class Plugins:
-    """A loaded plugin manager, what it holds, and what could not be loaded."""
+    """A loaded plugin manager, what it holds, and what could not be loaded.
+
+    One typed method per hook (as tox's ``Plugin`` facade): core code calls these, never a
+    hook by its name. Each returns ``(plugin, what it returned)`` pairs in registration
+    order, **oldest plugin first**: the built-ins, then entry points, then the plugins
+    folder. Where a later entry replaces an earlier one (an instrument id, a widget's scale
+    type, a command name), the later plugin wins. A plugin that returns None is left out; a
+    plugin that raises becomes a problem naming it, and the others still run.
+    """
 
     manager: pluggy.PluginManager
     info: list[PluginInfo]
     problems: list[Problem]
 
-    def call(self, hook: str, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
+    def register_instruments(self) -> list[tuple[PluginInfo, list[Any]]]:
+        """Definitions: paths to JSON files or folders, or parsed dicts."""
+        return self._call(self.manager.hook.register_instruments)
+
+    def register_wording_packs(self) -> list[tuple[PluginInfo, list[Any]]]:
+        """Wording packs: paths to pack files or folders, or parsed dicts."""
+        return self._call(self.manager.hook.register_wording_packs)
+
+    def register_scale_types(self) -> list[tuple[PluginInfo, list[ScaleType]]]:
+        return self._call(self.manager.hook.register_scale_types)
+
+    def register_scorers(self) -> list[tuple[PluginInfo, list[Scorer]]]:
+        return self._call(self.manager.hook.register_scorers)
+
+    def register_alert_types(self) -> list[tuple[PluginInfo, list[AlertType]]]:
+        return self._call(self.manager.hook.register_alert_types)
+
+    def register_exporters(self) -> list[tuple[PluginInfo, list[Exporter]]]:
+        return self._call(self.manager.hook.register_exporters)
+
+    def register_widgets(self) -> list[tuple[PluginInfo, list[Widget]]]:
+        return self._call(self.manager.hook.register_widgets)
+
+    def register_pages(self, kit: Kit) -> list[tuple[PluginInfo, list[Page]]]:
+        return self._call(self.manager.hook.register_pages, kit=kit)
+
+    def register_commands(self, cli: click.Group) -> None:
+        """Let every plugin add its commands to ``cli``."""
+        self._call(self.manager.hook.register_commands, cli=cli)
+
+    def _call(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
         """Call one hook plugin by plugin, oldest first; a failing plugin becomes a problem."""
         by_name = {info.name: info for info in self.info}
         results = []
-        for impl in getattr(self.manager.hook, hook).get_hookimpls():
+        for impl in hook.get_hookimpls():
             info = by_name.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "registered", None)
             try:
                 result = impl.function(*(kwargs[name] for name in impl.argnames))
             except Exception as exc:  # a plugin's bug must not stop the others
-                self.problems.append(Problem(f"plugin {info.name}", "$", f"hook {hook} failed: "
-                                             f"{type(exc).__name__}: {exc}"))
+                self.problems.append(Problem(f"plugin {info.name}", "$", f"hook {hook.name} "
+                                             f"failed: {type(exc).__name__}: {exc}"))
                 continue
             if result is not None:
                 results.append((info, result))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -18,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from alliance_kit.definitions import Instrument
+    from alliance_kit.engine.definitions import Instrument
 
 #: A problem found in one part of a definition: (JSON path below that part, message).
 LocalProblem = tuple[str, str]
@@ -197,12 +196,19 @@ class AlertType(ABC):
 
 @dataclass(frozen=True)
 class Exporter:
-    """Writes a table to a file of one or more suffixes."""
+    """Writes a table to a file of one or more suffixes.
+
+    ``write(frame, target)`` gets a path (the CLI's ``-o``) or a binary file object (the
+    app's export page builds the download in memory). The CLI picks the writer by the output
+    file's suffix; the app offers every registered writer by ``name``, labelled with its
+    ``description``, and serves the file as ``media_type``.
+    """
 
     name: str
     suffixes: Sequence[str]
-    write: Callable[[pd.DataFrame, Path], None]
+    write: Callable[[pd.DataFrame, Any], None]
     description: str = ""
+    media_type: str = "application/octet-stream"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import alliance_kit
-from alliance_kit import kiosk
-from alliance_kit.access import Actor
-from alliance_kit.services import Services
+from alliance_kit.clinic import kiosk
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
 
 #: Chromium's ms for Streamlit to finish a rerun after a tap, at most.

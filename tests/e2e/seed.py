@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import alliance_kit
-from alliance_kit import kiosk
-from alliance_kit.access import Actor
-from alliance_kit.accounts import add_user
-from alliance_kit.services import Services
+from alliance_kit.clinic import kiosk
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.accounts import add_user
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 
 PASSWORD = "correct horse battery"

@@ -23,10 +23,10 @@ import numpy as np
 from hostile_strings import VISIBLE, short
 
 import alliance_kit
-from alliance_kit import accounts
-from alliance_kit.access import Actor
-from alliance_kit.importer import in_one_transaction
-from alliance_kit.services import Services
+from alliance_kit.clinic import accounts
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.importer import in_one_transaction
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import alliance_kit
-from alliance_kit.services import Services
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 
 PG_ENV = "ALLIANCE_KIT_TEST_DATABASE_URL"

@@ -45,8 +45,8 @@ def main(argv: list[str]) -> int:
     from sqlalchemy import select
 
     import alliance_kit
-    from alliance_kit.access import Actor
-    from alliance_kit.services import Services
+    from alliance_kit.clinic.access import Actor
+    from alliance_kit.clinic.services import Services
     from alliance_kit.store import open_store
     from alliance_kit.store.models import Client
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from alliance_kit.access import AccessDenied, Actor
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import AccessDenied, Actor
+from alliance_kit.clinic.services import Services
 from alliance_kit.store.models import (
     Alert,
     Assignment,

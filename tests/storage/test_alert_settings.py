@@ -2,8 +2,8 @@
 
 import pytest
 
-from alliance_kit import settings
-from alliance_kit.access import Actor
+from alliance_kit.clinic import settings
+from alliance_kit.clinic.access import Actor
 
 SYSTEM = Actor.system()
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from alliance_kit.access import Actor
 from alliance_kit.cli import cli
+from alliance_kit.clinic.access import Actor
 from alliance_kit.store import audit
 from alliance_kit.store.models import Alert, AuditEntry, Response
 
@@ -102,7 +102,7 @@ def test_administration_is_audited(services, store):
 
 
 def test_denied_reads_leave_no_trace_of_client_data(services, store, world):
-    from alliance_kit.access import AccessDenied
+    from alliance_kit.clinic.access import AccessDenied
 
     _, client, _, _ = world
     uid = services.add_user(SYSTEM, "ben", "therapist")

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from alliance_kit import scoring
-from alliance_kit.access import Actor
 from alliance_kit.cli import cli
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine import scoring
 from alliance_kit.store import migrate, open_store
 
 SYSTEM = Actor.system()

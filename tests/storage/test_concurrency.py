@@ -20,8 +20,8 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from alliance_kit.access import Actor
-from alliance_kit.services import Services, Submitted
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services, Submitted
 from alliance_kit.store import maintenance, open_store
 from alliance_kit.store.models import Alert, AuditEntry, Response, Score
 

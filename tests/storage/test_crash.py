@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from alliance_kit.access import Actor
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import maintenance, open_store
 from alliance_kit.store.models import Alert, AuditEntry, Client, Response, Score
 
@@ -207,7 +207,7 @@ def test_srs_answers_in_tenths_are_accepted(kit):
     Found while writing the crash writer: JSON Schema's ``multipleOf: 0.1`` (from
     ``VisualAnalogueScale.answer_schema``) refuses 0.3, 8.7, 9.2, 9.6 ... by float error.
     """
-    from alliance_kit.responses import validate_response
+    from alliance_kit.engine.scoring import validate_response
 
     srs = kit.instrument("srs")
     for value in (0.3, 8.7, 9.2, 9.6, 9.5, 10.0):

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from alliance_kit import accounts
-from alliance_kit.access import Actor
 from alliance_kit.cli import cli
-from alliance_kit.demo import DEMO_PASSWORD, STORYLINES, DemoRefused, build_demo
+from alliance_kit.clinic import accounts
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.demo import DEMO_PASSWORD, STORYLINES, DemoRefused, build_demo
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.models import Client, Response, User
 from alliance_kit.store.models import Session as SessionRow
@@ -130,7 +130,7 @@ def test_build_demo_refuses_a_database_with_data(kit, store, services):
 
 
 def test_if_missing_creates_a_new_sqlite_file(kit, tmp_path, monkeypatch):
-    monkeypatch.setattr("alliance_kit.demo.CLIENTS", 6)  # the full clinic is tested above
+    monkeypatch.setattr("alliance_kit.clinic.demo.CLIENTS", 6)  # the full clinic is tested above
     url = f"sqlite:///{tmp_path / 'fresh' / 'demo.db'}"
     result = CliRunner().invoke(cli, ["demo", "--if-missing", "--seed", "3",
                                       "--database", url], obj=kit)

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from alliance_kit.access import Actor
 from alliance_kit.cli import cli
-from alliance_kit.importer import import_table
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.importer import import_table
+from alliance_kit.clinic.services import Services
+from alliance_kit.engine.tabular import read_table
 from alliance_kit.store.models import AuditEntry, Client, Response, Score
 from alliance_kit.store.models import Session as SessionRow
-from alliance_kit.tabular import read_table
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 SYSTEM = Actor.system("test:import")

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select, text
 
-from alliance_kit.access import Actor
-from alliance_kit.services import Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import Services
 from alliance_kit.store import StoreError, audit, maintenance, migrate, open_store
 from alliance_kit.store.models import Base
 

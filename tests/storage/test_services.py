@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 import alliance_kit
-from alliance_kit import scoring
-from alliance_kit.access import Actor
-from alliance_kit.definitions import load_definition
-from alliance_kit.responses import InvalidResponses
-from alliance_kit.services import IdempotencyConflict, Services
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services import IdempotencyConflict, Services
+from alliance_kit.engine import scoring
+from alliance_kit.engine.responses import InvalidResponses
+from alliance_kit.kit import load_definition
 from alliance_kit.store.models import Alert, AuditEntry, Response, Score
 
 SYSTEM = Actor.system()
@@ -226,7 +226,7 @@ def test_failure_after_the_response_insert_rolls_everything_back(
     def broken(*args, **kwargs):
         raise RuntimeError("audit write failed")
 
-    monkeypatch.setattr("alliance_kit.services.audit.append", broken)
+    monkeypatch.setattr("alliance_kit.clinic.services.audit.append", broken)
     with pytest.raises(RuntimeError):
         submit(services, ana, client, "phq-9", phq(item9=1), "k-1")
     monkeypatch.undo()
@@ -516,7 +516,7 @@ def test_rescore_updates_bands_when_a_definition_changes_them(services, store, w
 
 def test_rescore_needs_an_admin_or_the_system(services, world):
     ana, _ = world
-    from alliance_kit.access import AccessDenied
+    from alliance_kit.clinic.access import AccessDenied
 
     with pytest.raises(AccessDenied):
         services.rescore(ana)

@@ -1,6 +1,6 @@
 """The storage fixtures themselves: both engines migrate, write and read."""
 
-from alliance_kit.access import Actor
+from alliance_kit.clinic.access import Actor
 
 
 def test_both_engines_store_and_return_a_response(services, store):

@@ -14,7 +14,7 @@ from alliance_kit_faces import FACES, FacesScale, write_jsonl
 from click.testing import CliRunner
 
 import alliance_kit
-from alliance_kit.definitions import try_load_definition
+from alliance_kit import try_load_definition
 from alliance_kit.ui.text import plain
 
 DATA = Path(__file__).with_name("data")

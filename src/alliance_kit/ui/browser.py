@@ -25,8 +25,9 @@ from alliance_kit.ui.text import (
 )
 
 if TYPE_CHECKING:
-    from alliance_kit.definitions import Instrument, Problem
+    from alliance_kit.engine.definitions import Instrument
     from alliance_kit.kit import Kit
+    from alliance_kit.problems import Problem
     from alliance_kit.ui.context import App
 
 LANGUAGES = {"en": "English", "es": "Español"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alliance_kit.access import Actor
-from alliance_kit.accounts import Account
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.accounts import Account
+from alliance_kit.clinic.services import Services
 from alliance_kit.kit import Kit
-from alliance_kit.services import Services
 from alliance_kit.types import ANONYMOUS
 
 

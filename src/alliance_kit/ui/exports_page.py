@@ -1,4 +1,5 @@
-"""Exports: one instrument's responses as CSV, XLSX or FHIR JSON, and a client's PDF report.
+"""Exports: one instrument's responses as CSV, XLSX, any plugin's table format or FHIR JSON,
+and a client's PDF report.
 
 Nothing is built until asked for: each file is made on a button press (an audited export)
 and handed to a download button as bytes the library built. Nothing is cached.
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit import exports, reports
-from alliance_kit.access import AccessDenied
+from alliance_kit.clinic import exports, reports
+from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain
 
 KEY = "exports"
-FORMAT_WORDS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "fhir": "FHIR R4 JSON"}
 SHAPE_WORDS = {"wide": "Wide: one row per response",
                "long": "Long: one row per answer or score"}
 
@@ -42,8 +42,9 @@ def _responses(app: App) -> None:
         format_func=lambda i: f"{i} · v{kit.instruments[i].version} · "
                               f"{kit.instruments[i].label()}")
     left, right = st.columns(2)
-    fmt = left.radio("Format", list(FORMAT_WORDS), key=f"{KEY}:format",
-                     format_func=FORMAT_WORDS.__getitem__)
+    offered = exports.formats(kit)
+    fmt = left.radio("Format", list(offered), key=f"{KEY}:format",
+                     format_func=lambda name: offered[name].description or name)
     shape = right.radio("Shape", list(SHAPE_WORDS), key=f"{KEY}:shape",
                         format_func=SHAPE_WORDS.__getitem__, disabled=fmt == "fhir")
     deidentified = st.toggle(

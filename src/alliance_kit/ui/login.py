@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit import sso
-from alliance_kit.accounts import LoginFailed, login
+from alliance_kit.clinic import sso
+from alliance_kit.clinic.accounts import LoginFailed, login
 from alliance_kit.ui import session
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain

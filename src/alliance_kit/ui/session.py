@@ -11,7 +11,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from alliance_kit.accounts import Account
+from alliance_kit.clinic.accounts import Account
 from alliance_kit.types import ANONYMOUS, KIOSK
 
 ACCOUNT_KEY = "alliance_kit:account"

@@ -12,10 +12,10 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from alliance_kit import rules
+from alliance_kit.engine import rules
 
 if TYPE_CHECKING:
-    from alliance_kit.definitions import Alert, Instrument
+    from alliance_kit.engine.definitions import Alert, Instrument
 
 #: Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all
 #: of them (not only * _ [ ] ...) also neutralises Streamlit's directives (:red[..], $..$).

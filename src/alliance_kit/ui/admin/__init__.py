@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit.services import Services
+from alliance_kit.clinic.services import Services
 from alliance_kit.ui.context import App
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from alliance_kit import admin
+from alliance_kit.clinic import admin
 from alliance_kit.ui.admin import services_or_stop
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit import admin, settings
+from alliance_kit.clinic import admin, settings
 from alliance_kit.ui.admin import services_or_stop
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain

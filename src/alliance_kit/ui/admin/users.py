@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit import accounts, admin
-from alliance_kit.access import STAFF_ROLES
+from alliance_kit.clinic import accounts, admin
+from alliance_kit.clinic.access import STAFF_ROLES
 from alliance_kit.ui.admin import services_or_stop
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain

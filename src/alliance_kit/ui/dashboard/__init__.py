@@ -1,5 +1,6 @@
 """The therapist dashboard: the caseload, one client's page, and acknowledging alerts.
 
-Pages draw only: what they show comes from :mod:`alliance_kit.services`,
-:mod:`alliance_kit.dashboard_data` and :mod:`alliance_kit.charts`, which plain pytest covers.
+Pages draw only: what they show comes from :mod:`alliance_kit.clinic.services`,
+:mod:`alliance_kit.clinic.dashboard` and :mod:`alliance_kit.clinic.charts`, which plain
+pytest covers.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alliance_kit import dashboard_data as data
-from alliance_kit.access import AccessDenied
+from alliance_kit.clinic import dashboard as data
+from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.common import FLASH, KEY, badge
 from alliance_kit.ui.text import plain

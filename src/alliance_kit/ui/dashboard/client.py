@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alliance_kit import charts
-from alliance_kit import dashboard_data as data
-from alliance_kit.access import AccessDenied
-from alliance_kit.definitions import Instrument
+from alliance_kit.clinic import charts
+from alliance_kit.clinic import dashboard as data
+from alliance_kit.clinic.access import AccessDenied
+from alliance_kit.engine.definitions import Instrument
 from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.alerts import alert_panel
 from alliance_kit.ui.dashboard.common import CURRENT, KEY, open_caseload, ready, show_flash

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit import kiosk
+from alliance_kit.clinic import kiosk
 from alliance_kit.i18n import t
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from alliance_kit import kiosk
+from alliance_kit.clinic import kiosk
 from alliance_kit.i18n import N_, t
 from alliance_kit.ui.session import KIOSK_KEY
 

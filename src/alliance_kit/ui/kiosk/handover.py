@@ -7,8 +7,8 @@ import io
 
 import streamlit as st
 
-from alliance_kit import kiosk
-from alliance_kit.access import AccessDenied
+from alliance_kit.clinic import kiosk
+from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common
 from alliance_kit.ui.text import plain

@@ -11,14 +11,14 @@ from typing import Any
 
 import streamlit as st
 
-from alliance_kit import kiosk
-from alliance_kit.definitions import Instrument, Item
+from alliance_kit.clinic import kiosk
+from alliance_kit.engine.definitions import Instrument, Item
+from alliance_kit.engine.wording import Wording
 from alliance_kit.i18n import t
 from alliance_kit.kit import Kit
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common
 from alliance_kit.ui.text import plain
-from alliance_kit.wording import Wording
 
 #: Seconds the thank-you screen stays before the tablet locks by itself.
 THANKS_SECONDS = 8

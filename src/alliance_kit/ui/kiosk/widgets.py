@@ -11,12 +11,12 @@ from typing import Any
 
 import streamlit as st
 
-from alliance_kit.definitions import Item
+from alliance_kit.engine.definitions import Item
+from alliance_kit.engine.wording import Wording
 from alliance_kit.types import Widget
 from alliance_kit.ui.kiosk import common
 from alliance_kit.ui.kiosk.vas import vas
 from alliance_kit.ui.text import plain
-from alliance_kit.wording import Wording
 
 Render = Callable[..., None]
 

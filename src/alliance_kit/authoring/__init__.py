@@ -1,0 +1,1 @@
+"""Helpers for instrument and plugin authors: scaffolds and the generated instrument catalogue."""

@@ -1,0 +1,200 @@
+"""Database commands of the CLI: db upgrade/check, backup, rescore, audit verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from alliance_kit.cli.context import (
+    database_option,
+    instrument_of,
+    kit_of,
+    open_or_fail,
+    read_table_or_fail,
+    services_of,
+)
+from alliance_kit.clinic.access import Actor
+from alliance_kit.store import StoreError, audit, maintenance, migrate
+
+
+@click.group()
+def db() -> None:
+    """Create, upgrade and check the database."""
+
+
+@db.command()
+@database_option
+def upgrade(database_url: str | None) -> None:
+    """Create the database, or bring its schema up to date (take a backup first)."""
+    store = open_or_fail(database_url, create=True)
+    before, after = migrate.upgrade(store)
+    if before == after:
+        click.echo(f"schema already at {after}")
+    else:
+        click.echo(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@db.command("check")
+@database_option
+def check_command(database_url: str | None) -> None:
+    """Check integrity: schema revision, SQLite integrity and keys, the audit chain.
+
+    Exits 1 when anything is wrong, with one line per problem.
+    """
+    report = maintenance.check(open_or_fail(database_url))
+    for line in report.checked:
+        click.echo(f"checked: {line}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+    click.echo("database OK")
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def backup(path: Path, database_url: str | None) -> None:
+    """Copy the SQLite database to PATH while the app keeps running (online backup).
+
+    The copy is checked before it takes its name; an existing PATH is never overwritten.
+    """
+    try:
+        written = maintenance.backup(open_or_fail(database_url), path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {written}")
+
+
+@click.command()
+@click.option("--instrument", "instrument_id", metavar="ID", help="Only this instrument.")
+@database_option
+@click.pass_context
+def rescore(ctx: click.Context, instrument_id: str | None, database_url: str | None) -> None:
+    """Recompute stored scores with the current engine and definitions.
+
+    Prints one line per changed score (old and new value and engine version); the old
+    scores are kept, marked as no longer current.
+    """
+    try:
+        changes = services_of(ctx, database_url).rescore(Actor.system("cli:rescore"), instrument_id)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--instrument") from None
+    for row in changes.itertuples():
+        click.echo(f"response {row.response_id} {row.instrument_id} {row.score_id}: "
+                   f"{_value(row.old_value)} -> {_value(row.new_value)} "
+                   f"(engine {row.old_engine} -> {row.new_engine})")
+    click.echo(f"{len(changes)} score(s) changed", err=True)
+
+
+def _value(value) -> str:
+    return "blank" if value is None or value != value else f"{value:g}"
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The append-only audit log."""
+
+
+@audit_group.command()
+@database_option
+def verify(database_url: str | None) -> None:
+    """Walk the hash chain: report every modified, missing or misplaced entry (exit 1)."""
+    store = open_or_fail(database_url)
+    with store.read() as session:
+        count, problems = audit.verify_store(session)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {count} entries", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"audit log intact: {count} entries")
+
+
+@click.command()
+@database_option
+@click.option("--seed", type=int, default=2026, show_default=True,
+              help="Same seed, same clinic (apart from timestamps and dates).")
+@click.option("--if-missing", is_flag=True,
+              help="Do nothing (and say so) when the database already has data.")
+@click.pass_context
+def demo(ctx: click.Context, database_url: str | None, seed: int, if_missing: bool) -> None:
+    """Build a demo clinic: 5 staff, 40 clients with weeks of ORS, SRS and PHQ-9 answers.
+
+    Creates the database if there is none. A database that already has data is never
+    touched: without --if-missing that is an error (exit 1). Prints which client codes
+    carry the storylines (rupture, improvement, deterioration, safety alert).
+    """
+    from alliance_kit.clinic.demo import build_demo, has_data
+
+    store = open_or_fail(database_url, create=True)
+    try:
+        if has_data(store):
+            if if_missing:
+                click.echo("the database already has data: demo not built, nothing changed")
+                return
+            raise click.ClickException(
+                "the database already has data: the demo is only built into an empty "
+                "database (give another --database, or --if-missing to skip)")
+        migrate.upgrade(store)
+        summary = build_demo(store, kit_of(ctx), seed=seed)
+    finally:
+        store.close()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command("import")
+@click.argument("instrument_id", metavar="ID")
+@click.argument("path", metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--client-column", required=True, metavar="C", help="Column of client codes.")
+@click.option("--session-column", required=True, metavar="S",
+              help="Column of session numbers (1, 2, ...).")
+@click.option("--date-column", metavar="D",
+              help="Column of session dates (YYYY-MM-DD), used for sessions not yet stored.")
+@click.option("--session-date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date for new sessions when there is no date column (or it is blank).")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@database_option
+@click.pass_context
+def import_command(ctx: click.Context, instrument_id: str, path: Path, client_column: str,
+                   session_column: str, date_column: str | None, session_date,
+                   dry_run: bool, database_url: str | None) -> None:
+    """Import historical or paper responses to instrument ID from FILE (CSV or XLSX).
+
+    FILE is wide: one row per response, one column per item id, blank = missing. Rows
+    are checked as kiosk answers are; clients are found by code and never created; a
+    missing session is added with its date. If any row is rejected, nothing is imported
+    and every problem is listed with its row (the header is row 1) and column (exit 1).
+    Importing the same file again stores nothing twice.
+    """
+    from alliance_kit.clinic.importer import import_table
+
+    instrument_of(ctx, instrument_id)
+    frame = read_table_or_fail(path)
+    service = services_of(ctx, database_url)
+    try:
+        report = import_table(
+            service, Actor.system("cli:import"), instrument_id, frame,
+            client_column=client_column, session_column=session_column,
+            date_column=date_column, session_date=session_date.date() if session_date else None,
+            source_name=path.name, dry_run=dry_run)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.store.close()
+    for warning in report.warnings:
+        click.echo(f"{path}: warning: {warning}", err=True)
+    for problem in report.rejected:
+        click.echo(f"{path}: {problem}", err=True)
+    if report.unknown_clients:
+        click.echo(f"{path}: unknown client code(s): {', '.join(report.unknown_clients)}",
+                   err=True)
+    if not report.ok:
+        raise click.ClickException(report.summary())
+    for alert in report.alerts:
+        click.echo(f"alert: {alert}")
+    click.echo(report.summary())
+

@@ -1,0 +1,302 @@
+"""A demo clinic: a seeded simulation of 40 clients' sessions, stored through the services.
+
+Everything goes through :class:`~alliance_kit.clinic.services.Services` (responses through
+``submit_response``, so the real engine computes scores and raises alerts). The same seed
+gives the same clinic: same staff, clients, sessions and answers; only timestamps and the
+session dates (the last sessions fall in last week) follow the day it is built.
+
+Storylines the summary names by client code: an SRS rupture at the latest session, a
+reliable ORS improvement, a reliable ORS deterioration, and a PHQ-9 item-9 safety alert.
+Alerts from before each client's latest session are acknowledged, as a clinic would have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, inspect, select
+
+from alliance_kit.clinic import accounts
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.importer import in_one_transaction
+from alliance_kit.clinic.services import Services, Submitted
+from alliance_kit.kit import Kit
+from alliance_kit.store.engine import Store
+from alliance_kit.store.models import Client, Response, User
+
+CLIENTS = 40
+#: Every demo account's password; the demo says so, and it is never for real use.
+DEMO_PASSWORD = "alliance-demo"
+FIRST_CODE = 1001
+THERAPISTS = 3
+#: Namespace of the demo's idempotency keys (a fixed, random UUID): keys follow the seed.
+DEMO_NAMESPACE = uuid.UUID("0b9e3f4c-2f61-4c43-9f0e-3c5a7d1e8b22")
+STORYLINES = {
+    "srs-rupture": "SRS drops at the latest session (rupture alert)",
+    "ors-improvement": "ORS reliably improved (5+ points above the first session)",
+    "ors-deterioration": "ORS reliably worse than at the first session (alert)",
+    "phq9-safety": "PHQ-9 item 9 answered above 0 at the latest session (safety alert)",
+}
+COMMENTS = (
+    "More time on what happened this week, please.",
+    "The breathing exercise helped.",
+    "I would like to talk about work next time.",
+    "Today felt rushed.",
+)
+
+
+class DemoRefused(RuntimeError):
+    """The database already holds data: the demo never mixes with real records."""
+
+
+@dataclass
+class DemoSummary:
+    """What :func:`build_demo` stored, and which clients carry the storylines."""
+
+    seed: int
+    team_id: int
+    users: dict[str, int]
+    clients: dict[str, int]
+    sessions: int = 0
+    responses: int = 0
+    alerts_raised: int = 0
+    alerts_open: int = 0
+    #: Storyline name (see STORYLINES) -> client code.
+    storylines: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """The summary for people, one line each."""
+        lines = [
+            f"demo clinic built in {self.seconds:.1f} s (seed {self.seed}): 1 team, "
+            f"{len(self.users)} staff ({', '.join(self.users)}), {len(self.clients)} clients, "
+            f"{self.sessions} sessions, {self.responses} responses, "
+            f"{self.alerts_open} open alert(s)",
+        ]
+        lines += [f"  {STORYLINES[name]}: {code}" for name, code in self.storylines.items()]
+        lines.append(f"  log in as admin, supervisor or therapist1-{THERAPISTS} with the "
+                     f"password {DEMO_PASSWORD!r} (demo only: change it for real use)")
+        return lines
+
+
+def has_data(store: Store) -> bool:
+    """Whether the database holds any staff, clients or responses (an empty schema does not)."""
+    tables = set(inspect(store.engine).get_table_names())
+    if not {"users", "clients", "responses"} <= tables:
+        return bool(tables - {"alembic_version"})
+    with store.read() as session:
+        return any(session.execute(select(func.count()).select_from(model)).scalar_one()
+                   for model in (User, Client, Response))
+
+
+def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int | None = None,
+               today: dt.date | None = None) -> DemoSummary:
+    """Fill an empty, migrated database with the demo clinic; refuse one that has data.
+
+    ``clients`` (default CLIENTS; at least 4, one per storyline) sizes the clinic.
+    """
+    clients = CLIENTS if clients is None else clients
+    if clients < len(STORYLINES):
+        raise ValueError(f"the demo needs at least {len(STORYLINES)} clients")
+    if has_data(store):
+        raise DemoRefused("the database already has data: the demo is only built into an "
+                          "empty database (give another --database)")
+    started = time.perf_counter()
+    services = Services(store, kit)
+    system = Actor.system("demo")
+    rng = np.random.default_rng(seed)
+    today = today or dt.date.today()
+    last_week = today - dt.timedelta(days=today.weekday() + 7)
+
+    team_id = services.add_team(system, "Demo clinic")
+    users = {"admin": accounts.add_user(store, system, "admin", "admin", DEMO_PASSWORD,
+                                        team_id=team_id, display_name="Demo administrator"),
+             "supervisor": accounts.add_user(store, system, "supervisor", "supervisor",
+                                             DEMO_PASSWORD, team_id=team_id,
+                                             display_name="Demo supervisor")}
+    for number in range(1, THERAPISTS + 1):
+        users[f"therapist{number}"] = accounts.add_user(
+            store, system, f"therapist{number}", "therapist", DEMO_PASSWORD, team_id=team_id,
+            display_name=f"Demo therapist {number}")
+    summary = DemoSummary(seed, team_id, users, {})
+
+    plans = _plan(rng, clients)
+    for index, plan in enumerate(plans):
+        code = f"AK-{FIRST_CODE + index}"
+        therapist = f"therapist{plan['therapist'] + 1}"
+        last = last_week + dt.timedelta(days=int(plan["weekday"]))
+        stored = in_one_transaction(services, lambda batch, p=plan, c=code, t=therapist, d=last:
+                                    _client(batch, kit, system, seed, c, p, users[t], t, d))
+        summary.clients[code] = stored["client_id"]
+        summary.sessions += stored["sessions"]
+        summary.responses += stored["responses"]
+        summary.alerts_raised += stored["alerts_raised"]
+        summary.alerts_open += stored["alerts_open"]
+        if plan["story"]:
+            if plan["story"] not in stored["story_alerts"]:
+                raise AssertionError(f"demo storyline {plan['story']} did not happen for {code}")
+            summary.storylines[plan["story"]] = code
+    summary.storylines = {name: summary.storylines[name] for name in STORYLINES}
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _plan(rng: np.random.Generator, clients: int) -> list[dict[str, Any]]:
+    """Every client's simulation parameters, drawn in a fixed order from the seed."""
+    story_of = dict(zip(rng.choice(clients, size=len(STORYLINES), replace=False).tolist(),
+                        STORYLINES, strict=True))
+    therapists = rng.permutation(np.arange(clients) % THERAPISTS)
+    checkin = set(rng.choice(clients, size=max(1, clients // 7), replace=False).tolist())
+    plans = []
+    for index in range(clients):
+        story = story_of.get(index)
+        # 4 to 20 weekly sessions, most clients nearer the lower end (as in practice).
+        sessions = 4 + int(rng.binomial(16, 0.3))
+        profile = rng.choice(["improve", "slow", "flat"], p=[0.6, 0.25, 0.15])
+        gain = {"improve": rng.normal(9, 2), "slow": rng.normal(5, 1.5),
+                "flat": rng.normal(0.5, 1.5)}[str(profile)]
+        plan = {
+            "story": story, "sessions": sessions, "therapist": int(therapists[index]),
+            "weekday": int(rng.integers(0, 5)), "checkin": index in checkin,
+            "ors_start": float(np.clip(rng.normal(20, 1.5), 17.5, 22.5)),
+            "ors_gain": float(gain), "ors_tau": float(rng.uniform(2, 5)),
+            "srs_base": float(np.clip(rng.normal(37.0, 1.2), 33, 39)),
+            "dip": bool(rng.random() < 0.75), "dip_depth": float(rng.uniform(2.5, 5.5)),
+            "dip_at": float(rng.random()), "noise": rng.integers(0, 2**63 - 1),
+        }
+        if story == "srs-rupture":
+            plan.update(sessions=max(sessions, 7), dip=False)
+        elif story == "ors-improvement":
+            plan.update(sessions=max(sessions, 10), ors_gain=11.0, ors_tau=3.0)
+        elif story == "ors-deterioration":
+            plan.update(sessions=max(sessions, 8), ors_gain=-8.0, ors_tau=4.0, ors_start=21.5)
+        elif story == "phq9-safety":
+            plan.update(sessions=13, ors_gain=1.0, ors_start=18.0)
+        plans.append(plan)
+    return plans
+
+
+def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
+            plan: dict[str, Any], therapist_id: int, therapist: str,
+            last: dt.date) -> dict[str, Any]:
+    """One client's whole history, submitted session by session (in the caller's transaction)."""
+    rng = np.random.default_rng(plan["noise"])
+    n = plan["sessions"]
+    first = last - dt.timedelta(weeks=n - 1)
+    client_id = services.add_client(system, code, therapist_ids=[therapist_id], started_on=first)
+    services.assign(system, client_id, "ors", timing="session-start")
+    services.assign(system, client_id, "phq-9", timing="session-start", every=4)
+    services.assign(system, client_id, "srs", timing="session-end")
+    if plan["checkin"]:
+        services.assign(system, client_id, "session-checkin", timing="session-end")
+    ors, srs = _trajectories(plan, rng)
+    kiosk = Actor.kiosk(client_id, therapist)
+    raised, story_alerts, responses, first_ors = 0, set(), 0, None
+    for number in range(1, n + 1):
+        if number == n:
+            # The therapist has dealt with everything before the latest session.
+            for alert in services.open_alerts(system, client_id).itertuples():
+                services.acknowledge_alert(system, int(alert.id),
+                                           "Discussed with the client (demo data).")
+        date = first + dt.timedelta(weeks=number - 1)
+        session_id = services.add_session(system, client_id, date, therapist_id=therapist_id)
+        start = dt.datetime.combine(date, dt.time(9 + number % 8), tzinfo=dt.UTC)
+        due = [("ors", _split(kit, "ors", ors[number - 1], rng))]
+        if number % 4 == 1:
+            safety = plan["story"] == "phq9-safety" and number == n
+            due.append(("phq-9", _phq9(ors[number - 1], rng, safety)))
+        due.append(("srs", _split(kit, "srs", srs[number - 1], rng)))
+        if plan["checkin"]:
+            due.append(("session-checkin", _checkin(srs[number - 1], rng)))
+        for instrument_id, answers in due:
+            saved = services.submit_response(
+                kiosk, client_id=client_id, instrument_id=instrument_id, answers=answers,
+                session_id=session_id, source="kiosk", started_at=start,
+                idempotency_key=str(uuid.uuid5(
+                    DEMO_NAMESPACE, f"{seed}:{code}:{number}:{instrument_id}")))
+            responses += 1
+            raised += len(saved.alerts)
+            if instrument_id == "ors" and first_ors is None:
+                first_ors = saved.scores["total"]
+            if number == n:
+                story_alerts |= _story_alerts(instrument_id, saved, first_ors)
+    open_now = len(services.open_alerts(system, client_id))
+    return {"client_id": client_id, "sessions": n, "responses": responses,
+            "alerts_raised": raised, "alerts_open": open_now, "story_alerts": story_alerts}
+
+
+def _story_alerts(instrument_id: str, saved: Submitted, first_ors: float) -> set[str]:
+    """Which storylines a response of the latest session shows."""
+    rules = {alert["rule_id"] for alert in saved.alerts}
+    found = set()
+    if instrument_id == "srs" and "rupture" in rules:
+        found.add("srs-rupture")
+    if instrument_id == "ors" and "reliable-deterioration" in rules:
+        found.add("ors-deterioration")
+    if instrument_id == "ors" and saved.scores["total"] - first_ors >= 5:
+        found.add("ors-improvement")
+    if instrument_id == "phq-9" and "self-harm" in rules:
+        found.add("phq9-safety")
+    return found
+
+
+def _trajectories(plan: dict[str, Any], rng: np.random.Generator) -> tuple[list, list]:
+    """ORS and SRS totals per session: ORS improving with noise; SRS high, one dip mostly."""
+    n = plan["sessions"]
+    t = np.arange(n)
+    ors = plan["ors_start"] + plan["ors_gain"] * (1 - np.exp(-t / plan["ors_tau"]))
+    ors = ors + rng.normal(0, 1.2, n) * (t > 0)
+    srs = plan["srs_base"] + np.minimum(0.1 * t, 1.0) + rng.normal(0, 0.6, n)
+    if plan["dip"] and n >= 4:
+        at = 1 + int(plan["dip_at"] * (n - 2))
+        srs[at] -= plan["dip_depth"]
+        if at + 1 < n:
+            srs[at + 1] -= plan["dip_depth"] * 0.4
+    if plan["story"] == "srs-rupture":
+        srs[-1] = srs[-2] - 4.5
+    if plan["story"] == "ors-improvement":
+        ors[-1] = max(ors[-1], ors[0] + 9)
+    if plan["story"] == "ors-deterioration":
+        ors[-1] = min(ors[-1], ors[0] - 7.5)
+    return list(np.clip(ors, 2, 38)), list(np.clip(srs, 8, 40))
+
+
+def _split(kit: Kit, instrument_id: str, total: float, rng: np.random.Generator) -> dict:
+    """Four 0-10 visual-analogue items (one decimal) adding up to about ``total``."""
+    noise = rng.normal(0, 0.35, 4)
+    values = np.clip(total / 4 + noise - noise.mean(), 0, 10)
+    return {str(i + 1): float(np.round(v, 1)) for i, v in enumerate(values)}
+
+
+def _phq9(ors_total: float, rng: np.random.Generator, safety: bool) -> dict[str, int]:
+    """PHQ-9 answers that follow the ORS (a low ORS, a high PHQ-9); item 9 only if ``safety``."""
+    total = int(np.clip(round(0.9 * (33 - ors_total) + rng.normal(0, 1.5)), 0, 24))
+    if safety:
+        total = max(total, 15)
+    items = np.zeros(8, dtype=int)
+    for _ in range(total):
+        open_items = np.flatnonzero(items < 3)
+        items[rng.choice(open_items)] += 1
+    answers = {str(i + 1): int(v) for i, v in enumerate(items)}
+    answers["9"] = 1 if safety else 0
+    if total + answers["9"] > 0:
+        answers["10"] = int(min(3, (total + answers["9"]) // 7))
+    return answers
+
+
+def _checkin(srs_total: float, rng: np.random.Generator) -> dict[str, Any]:
+    """The project's check-in, close to the SRS; now and then a comment."""
+    values = np.clip(np.round(srs_total / 4 + rng.normal(0, 0.5, 4)), 0, 10).astype(int)
+    answers: dict[str, Any] = dict(zip(("bond", "goals", "approach", "overall"),
+                                       map(int, values), strict=True))
+    if rng.random() < 0.2:
+        answers["comment"] = str(rng.choice(COMMENTS))
+    return answers
+
+
+__all__ = ["STORYLINES", "DemoRefused", "DemoSummary", "build_demo", "has_data"]

@@ -1,0 +1,1 @@
+"""Other systems' formats: FHIR R4 (Questionnaire, QuestionnaireResponse bundles) and REDCap."""

@@ -1,0 +1,2 @@
+"""FHIR R4: responses as a Bundle of QuestionnaireResponses; instruments as Questionnaires
+and back."""
