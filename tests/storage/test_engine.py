@@ -146,7 +146,7 @@ def test_a_read_only_sqlite_file_reports_failure_not_saved(tmp_path, kit, monkey
         if not immutable:
             def broken(*args, **kwargs):
                 raise _readonly_error()
-            monkeypatch.setattr("alliance_kit.clinic.services.audit.append", broken)
+            monkeypatch.setattr("alliance_kit.store.audit.append", broken)
         with pytest.raises((DBAPIError, StoreError), match="readonly"):
             services.submit_response(SYSTEM, client_id=1, instrument_id="phq-9",
                                      answers=phq(), idempotency_key="new")
@@ -174,7 +174,7 @@ def test_a_failed_write_is_reported_and_nothing_is_kept(services, store, monkeyp
         calls.append(1)
         raise _readonly_error()
 
-    monkeypatch.setattr("alliance_kit.clinic.services.audit.append", broken)
+    monkeypatch.setattr("alliance_kit.store.audit.append", broken)
     with pytest.raises(OperationalError, match="readonly"):
         services.submit_response(SYSTEM, client_id=client, instrument_id="phq-9",
                                  answers=phq(), idempotency_key="k1")

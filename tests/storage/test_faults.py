@@ -592,7 +592,7 @@ def test_an_injected_disk_full_error_keeps_nothing_and_reports_no_success(
     if where == "commit":
         monkeypatch.setattr("sqlalchemy.orm.Session.commit", broken)
     else:
-        monkeypatch.setattr("alliance_kit.clinic.services.audit.append", broken)
+        monkeypatch.setattr("alliance_kit.store.audit.append", broken)
     with pytest.raises(type(error)):
         services.submit_response(SYSTEM, client_id=client, instrument_id="phq-9",
                                  answers=phq(2), idempotency_key="during")

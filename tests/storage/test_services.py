@@ -226,7 +226,7 @@ def test_failure_after_the_response_insert_rolls_everything_back(
     def broken(*args, **kwargs):
         raise RuntimeError("audit write failed")
 
-    monkeypatch.setattr("alliance_kit.clinic.services.audit.append", broken)
+    monkeypatch.setattr("alliance_kit.store.audit.append", broken)
     with pytest.raises(RuntimeError):
         submit(services, ana, client, "phq-9", phq(item9=1), "k-1")
     monkeypatch.undo()

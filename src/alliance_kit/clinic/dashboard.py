@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from alliance_kit.clinic.access import AccessDenied, Actor, require_client, require_staff
 from alliance_kit.clinic.services import Services
+from alliance_kit.clinic.services.base import write_audit
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.engine.trajectory import Expected, expected_trajectory, series_markers
 from alliance_kit.kit import Kit
@@ -53,13 +54,6 @@ class ClientSummary:
     last_session: dt.date | None
 
 
-def _audit(services: Services, actor: Actor, action: str, entity: str, entity_id: Any = None,
-           client_id: int | None = None, details: Mapping[str, Any] | None = None) -> None:
-    services.store.write(lambda session: audit.append(
-        session, actor=actor.label, action=action, entity=entity, entity_id=entity_id,
-        client_id=client_id, details=details))
-
-
 def client_summary(services: Services, actor: Actor, client_id: int) -> ClientSummary:
     """The client's code, care team, current episode and sessions (audited)."""
     require_staff(actor, *CLINICIANS)
@@ -78,7 +72,7 @@ def client_summary(services: Services, actor: Actor, client_id: int) -> ClientSu
         ).one()
         summary = ClientSummary(client.id, client.code, client.initials, client.active,
                                 therapists, started, int(count or 0), last)
-    _audit(services, actor, "view", "client-summary", client_id, client_id)
+    write_audit(services.store, actor, "view", "client-summary", client_id, client_id)
     return summary
 
 
@@ -99,7 +93,8 @@ def client_responses(services: Services, actor: Actor, client_id: int) -> pd.Dat
         ).mappings().all()
     frame = pd.DataFrame(rows, columns=["response_id", "instrument_id", "session_number",
                                         "submitted_at", "answers"])
-    _audit(services, actor, "view", "answers", None, client_id, {"responses": len(frame)})
+    write_audit(services.store, actor, "view", "answers", None, client_id,
+                {"responses": len(frame)})
     return frame
 
 
@@ -118,7 +113,7 @@ def assignments(services: Services, actor: Actor, client_id: int) -> pd.DataFram
             .where(Assignment.client_id == client_id)
             .order_by(Assignment.active.desc(), Assignment.instrument_id, Assignment.id)
         ).mappings().all()
-    _audit(services, actor, "view", "assignments", None, client_id, {"rows": len(rows)})
+    write_audit(services.store, actor, "view", "assignments", None, client_id, {"rows": len(rows)})
     return pd.DataFrame(rows, columns=["assignment_id", "instrument_id", "timing", "every",
                                        "first_session", "active"])
 
@@ -166,7 +161,7 @@ def expected(services: Services, actor: Actor, instrument_id: str, score_id: str
         rows = pd.DataFrame(session.execute(query).all(),
                             columns=["client", "session", "submitted_at", "id", "score"])
     result = expected_trajectory(session_index(rows), first_score, **options)
-    _audit(services, actor, "view", "clinic-norm", instrument_id, None,
+    write_audit(services.store, actor, "view", "clinic-norm", instrument_id, None,
            {"score": score_id, "clients": result.clients})
     return result
 
@@ -183,30 +178,13 @@ def session_index(rows: pd.DataFrame) -> pd.DataFrame:
 # ---- pure helpers for the pages -----------------------------------------------------------
 
 
-def instrument_kind(instrument: Instrument) -> str | None:
-    """'alliance' or 'outcome' from the definition's tags, else None."""
-    tags = set(instrument.raw.get("tags", []))
-    for kind in ("alliance", "outcome"):
-        if kind in tags:
-            return kind
-    return None
-
-
-def primary_score(instrument: Instrument) -> str | None:
-    """The score a trend shows: the first total, else the first score."""
-    for spec in instrument.scores:
-        if spec.spec.get("kind") == "total":
-            return spec.id
-    return instrument.scores[0].id if instrument.scores else None
-
-
 def instrument_order(kit: Kit, instrument_ids: list[str]) -> list[str]:
     """Alliance instruments first, then outcome, then the rest; by id within each."""
     rank = {"alliance": 0, "outcome": 1, None: 2}
 
     def key(iid: str) -> tuple[int, str]:
         instrument = kit.instruments.get(iid)
-        return (rank[instrument_kind(instrument)] if instrument else 3, iid)
+        return (rank[instrument.kind] if instrument else 3, iid)
 
     return sorted(set(instrument_ids), key=key)
 
@@ -450,7 +428,7 @@ def visible_clients(services: Services, actor: Actor) -> pd.DataFrame:
             .where(Client.id.in_(visible_client_ids(actor)), Client.active)
             .order_by(Client.code)
         ).all()
-    _audit(services, actor, "view", "client-list", None, None, {"clients": len(rows)})
+    write_audit(services.store, actor, "view", "client-list", None, None, {"clients": len(rows)})
     return pd.DataFrame(rows, columns=["client_id", "code"])
 
 

@@ -124,6 +124,23 @@ class Instrument:
     def attributes(self) -> Mapping[str, Any]:
         return self.raw.get("attributes", {})
 
+    @property
+    def kind(self) -> str | None:
+        """'alliance' or 'outcome' from the definition's tags, else None."""
+        tags = set(self.raw.get("tags", []))
+        for kind in ("alliance", "outcome"):
+            if kind in tags:
+                return kind
+        return None
+
+    @property
+    def primary_score_id(self) -> str | None:
+        """The score a trend and the caseload show: the first total, else the first score."""
+        for spec in self.scores:
+            if spec.spec.get("kind") == "total":
+                return spec.id
+        return self.scores[0].id if self.scores else None
+
     def item(self, item_id: str) -> Item:
         for item in self.items:
             if item.id == item_id:

@@ -85,7 +85,7 @@ def _trends(app: App, client_id: int, history: pd.DataFrame, responses: pd.DataF
     kit = app.kit
     for instrument_id in data.instrument_order(kit, list(history["instrument_id"].unique())):
         instrument = kit.instruments.get(instrument_id)
-        score_id = data.primary_score(instrument) if instrument else None
+        score_id = instrument.primary_score_id if instrument else None
         if score_id is None:
             continue
         series = data.score_series(history, instrument, score_id)
