@@ -14,9 +14,10 @@ import alliance_kit
 from alliance_kit.clinic import kiosk
 from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.clinic.accounts import login
+from alliance_kit.clinic.kiosk import codes, pin
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
-from alliance_kit.store.models import AuditEntry, HandoverCode
+from alliance_kit.store.models import AuditEntry, HandoverCode, utcnow
 
 CHECKIN = "session-checkin"
 FULL = {"bond": 7, "goals": 8, "approach": 9, "overall": 6, "comment": None}
@@ -146,7 +147,7 @@ def test_a_code_works_once(env):
 
 def test_a_code_expires_after_30_minutes(env):
     issued = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
-    later = kiosk.utcnow() + kiosk.CODE_TTL + dt.timedelta(seconds=1)
+    later = utcnow() + codes.CODE_TTL + dt.timedelta(seconds=1)
     with pytest.raises(kiosk.CodeRefused, match="expired"):
         kiosk.redeem_code(env.services, issued.code, now=later)
 
@@ -158,7 +159,7 @@ def test_wrong_codes_are_refused(env, code):
 
 
 def test_many_wrong_codes_pause_code_entry(env, monkeypatch):
-    monkeypatch.setattr(kiosk, "CODE_MAX_FAILURES", 3)
+    monkeypatch.setattr(codes, "CODE_MAX_FAILURES", 3)
     issued = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
     for _ in range(3):
         with pytest.raises(kiosk.CodeRefused):
@@ -169,7 +170,7 @@ def test_many_wrong_codes_pause_code_entry(env, monkeypatch):
 
 def test_a_dead_codes_hash_is_retired_when_the_same_code_comes_again(env, monkeypatch):
     draws = iter([123456, 123456, 123456, 654321])
-    monkeypatch.setattr(kiosk.secrets, "randbelow", lambda n: next(draws))
+    monkeypatch.setattr(codes.secrets, "randbelow", lambda n: next(draws))
     first = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
     kiosk.redeem_code(env.services, first.code)
     second = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
@@ -203,7 +204,7 @@ def test_pin_is_stored_as_an_argon2id_hash_by_admins_only(env):
     with pytest.raises(ValueError, match="at least 4 digits"):
         kiosk.set_pin(env.store, Actor.system("t"), "12a")
     kiosk.set_pin(env.store, Actor.system("t"), "1357")
-    stored = alliance_kit.clinic.settings.get(env.store, kiosk.PIN_SETTING)["hash"]
+    stored = alliance_kit.clinic.settings.get(env.store, pin.PIN_SETTING)["hash"]
     assert stored.startswith("$argon2id$") and "1357" not in stored
     assert kiosk.check_pin(env.store, kiosk.PinGuard(), "1357").ok
 
@@ -211,7 +212,7 @@ def test_pin_is_stored_as_an_argon2id_hash_by_admins_only(env):
 def test_no_pin_set_means_login_only(tmp_path):
     seeded = seed(tmp_path / "nopin.db")
     store = open_store(seeded.url)
-    alliance_kit.clinic.settings.put(store, Actor.system("t"), kiosk.PIN_SETTING, {})
+    alliance_kit.clinic.settings.put(store, Actor.system("t"), pin.PIN_SETTING, {})
     assert not kiosk.pin_is_set(store)
     assert "log in" in kiosk.check_pin(store, kiosk.PinGuard(), "2468").message
     store.close()

@@ -20,9 +20,10 @@ import alliance_kit
 from alliance_kit.clinic import kiosk
 from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.accounts import Account
+from alliance_kit.clinic.kiosk import pin
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import open_store
-from alliance_kit.store.models import AuditEntry, Response
+from alliance_kit.store.models import AuditEntry, Response, utcnow
 from alliance_kit.types import STAFF
 from alliance_kit.ui import session
 
@@ -251,7 +252,7 @@ def test_no_staff_page_is_reachable_from_kiosk_state(db):
 def test_idle_lock_discards_a_half_filled_questionnaire(db, services):
     at = handed_over(db)
     answer(at, {"bond": 3.0})
-    kiosk_state(at).last_activity = time.time() - kiosk.IDLE_MINUTES * 60 - 1
+    kiosk_state(at).last_activity = time.time() - pin.IDLE_MINUTES * 60 - 1
     at.run()
     assert not at.exception
     assert titles(at) == ["This tablet is locked"]
@@ -324,7 +325,7 @@ def test_a_valid_code_opens_the_clients_questions_once(db, services):
 
 def test_an_expired_code_is_refused(db, services):
     issued = kiosk.create_code(services, Actor.system("t"), db.other_client_id, None,
-                               [CHECKIN], now=kiosk.utcnow() - dt.timedelta(minutes=31))
+                               [CHECKIN], now=utcnow() - dt.timedelta(minutes=31))
     at = type_code(code_page(db), issued.code)
     assert "expired" in at.error[0].value
     assert session.KIOSK_KEY not in at.session_state
