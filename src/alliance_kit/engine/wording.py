@@ -110,7 +110,7 @@ class Wording:
 
 def check_pack(data: Any, instruments: Mapping[str, Instrument]) -> checks.Found:
     """Every problem with a parsed pack as (JSON path, message), schema problems first."""
-    found = list(checks._unsafe_strings(data, "$"))
+    found = list(checks.unsafe_strings(data, "$"))
     found += checks.schema_problems(data, jsonschemas.bundled_validator(jsonschemas.WORDING_PACK))
     if found:
         return found
