@@ -15,6 +15,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from alliance_kit.clinic import exports
 from alliance_kit.interop.fhir import bundle as fhir
+from alliance_kit.interop.fhir import common
 
 SALT = b"a test salt of enough length"
 
@@ -46,11 +47,11 @@ def test_bundle_validates(c, instrument_id, deidentified):
 
 def test_questionnaire_is_the_canonical_url_with_version(c):
     phq9 = c.kit.instrument("phq-9")
-    assert fhir.questionnaire_url(phq9) == \
+    assert common.questionnaire_url(phq9) == \
         f"https://alliance-kit.dev/fhir/Questionnaire/phq-9|{phq9.version}"
     data = _bundle(c, "phq-9")
     assert {e["resource"]["questionnaire"] for e in data["entry"]} == {
-        fhir.questionnaire_url(phq9)}
+        common.questionnaire_url(phq9)}
 
 
 def test_answers_are_codings_decimals_and_strings(c):
@@ -58,7 +59,7 @@ def test_answers_are_codings_decimals_and_strings(c):
     entry = _bundle(c, "phq-9")["entry"][0]["resource"]
     first = next(i for i in entry["item"] if i["linkId"] == "1")
     coding = first["answer"][0]["valueCoding"]
-    assert coding["system"] == fhir.answer_system(phq9, phq9.item("1"))
+    assert coding["system"] == common.answer_system(phq9, phq9.item("1"))
     label = phq9.item("1").option_label(float(coding["code"]))
     assert coding["display"] == label
     assert first["text"] == phq9.text(phq9.item("1").text)

@@ -21,7 +21,9 @@ from alliance_kit.cli import cli
 from alliance_kit.engine.responses import InvalidResponses
 from alliance_kit.engine.wording import load_pack, merge_wording
 from alliance_kit.interop.fhir import bundle as fhir
+from alliance_kit.interop.fhir import common
 from alliance_kit.interop.fhir import questionnaire as fq
+from alliance_kit.interop.fhir import questionnaire_import as fqi
 from alliance_kit.kit import try_load_definition
 
 DATA = ROOT / "tests" / "data" / "fhir"
@@ -101,7 +103,7 @@ def round_trip(instrument, wording=None):
     resource = fq.questionnaire(instrument, wording)
     parsed = Questionnaire.model_validate(resource)
     assert parsed.status == "active"
-    draft = fq.import_questionnaire(json.loads(json.dumps(resource)),
+    draft = fqi.import_questionnaire(json.loads(json.dumps(resource)),
                                     instrument_id=instrument.id)
     imported, problems = try_load_definition(draft.definition)
     assert imported is not None, "\n".join(map(str, problems))
@@ -110,7 +112,7 @@ def round_trip(instrument, wording=None):
 
 def not_expressed(resource) -> list[str]:
     return [e["valueString"] for e in resource.get("extension", [])
-            if e["url"] == fq.NOT_EXPRESSED]
+            if e["url"] == common.NOT_EXPRESSED]
 
 
 # --- every bundled instrument ----------------------------------------------------------
@@ -120,8 +122,8 @@ def not_expressed(resource) -> list[str]:
 def test_round_trip(kit, instrument_id):
     original = _instrument(kit, instrument_id)
     resource, draft, imported = round_trip(original)
-    assert resource["url"] == fhir.questionnaire_url(original).split("|")[0]
-    assert f"{resource['url']}|{resource['version']}" == fhir.questionnaire_url(original)
+    assert resource["url"] == common.questionnaire_url(original).split("|")[0]
+    assert f"{resource['url']}|{resource['version']}" == common.questionnaire_url(original)
     # Items, in order, with their scale types, option values and flags.
     assert [i.id for i in imported.items] == [i.id for i in original.items]
     for before, after in zip(original.items, imported.items, strict=True):
@@ -168,7 +170,7 @@ def test_structure_only_with_a_synthetic_wording(kit):
     wording = synthetic_wording(wai)
     resource, draft, imported = round_trip(wai, wording)
     assert resource["title"] == "Synthetic title"
-    assert resource["item"][0] == {"linkId": fq.STEM_LINK, "text": "Synthetic stem",
+    assert resource["item"][0] == {"linkId": common.STEM_LINK, "text": "Synthetic stem",
                                    "type": "display"}
     first = resource["item"][1]
     assert first["text"] == "Synthetic item 1"
@@ -186,10 +188,10 @@ def test_ors_anchors_and_decimal_step_with_a_synthetic_wording(kit):
     ors = kit.instrument("ors")
     resource, _, imported = round_trip(ors, synthetic_wording(ors))
     line = resource["item"][1]
-    controls = [e for e in line["extension"] if e["url"] == fq.ITEM_CONTROL]
+    controls = [e for e in line["extension"] if e["url"] == common.ITEM_CONTROL]
     assert controls[0]["valueCodeableConcept"]["coding"][0]["code"] == "slider"
-    assert {"url": fq.STEP, "valueDecimal": 0.1} in line["extension"]
-    assert {"url": fq.MAX_DECIMALS, "valueInteger": 1} in line["extension"]
+    assert {"url": common.STEP, "valueDecimal": 0.1} in line["extension"]
+    assert {"url": common.MAX_DECIMALS, "valueInteger": 1} in line["extension"]
     assert [child["text"] for child in line["item"]] == ["Synthetic low", "Synthetic high"]
     assert imported.item("1").scale == {
         "type": "visual-analogue", "min": 0, "max": 10, "step": 0.1,
@@ -197,7 +199,8 @@ def test_ors_anchors_and_decimal_step_with_a_synthetic_wording(kit):
 
 
 def test_answer_codings_match_the_questionnaire_responses(kit):
-    """A QuestionnaireResponse from fhir.py answers with codings the Questionnaire lists."""
+    """A QuestionnaireResponse from the bundle export answers with codings the Questionnaire
+    lists."""
     phq9 = kit.instrument("phq-9")
     resource = fq.questionnaire(phq9)
     for item in phq9.items:
@@ -208,7 +211,7 @@ def test_answer_codings_match_the_questionnaire_responses(kit):
             coding = fhir.answer(phq9, item, option["value"])["valueCoding"]
             assert (coding["system"], coding["code"]) in listed
         ordinals = [e["valueDecimal"] for o in entry["answerOption"]
-                    for e in o["valueCoding"]["extension"] if e["url"] == fq.ORDINAL]
+                    for e in o["valueCoding"]["extension"] if e["url"] == common.ORDINAL]
         assert ordinals == [o["value"] for o in item.scale["options"]]
 
 
@@ -216,7 +219,7 @@ def test_auditc_skip_rule_and_calculated_total(kit):
     resource = fq.questionnaire(kit.instrument("audit-c"))
     second = resource["item"][1]
     assert second["enableWhen"] == [{"question": "1", "operator": "!=", "answerCoding": {
-        "system": f"{fhir.BASE}/CodeSystem/audit-c/frequency", "code": "0"}}]
+        "system": f"{common.BASE}/CodeSystem/audit-c/frequency", "code": "0"}}]
     total = resource["item"][-1]
     assert total["readOnly"] is True and total["type"] == "decimal"
     expression = total["extension"][0]["valueExpression"]["expression"]
@@ -280,7 +283,8 @@ def test_conditions_and_scores_round_trip():
                                          "answerDecimal": 2}]
     for link in ("c", "e"):
         assert "enableWhen" not in items[link]
-        assert [x["url"] for x in items[link]["extension"]].count(fq.ENABLE_WHEN_EXPRESSION) == 1
+        urls = [x["url"] for x in items[link]["extension"]]
+        assert urls.count(common.ENABLE_WHEN_EXPRESSION) == 1
     for item in original.items:
         assert imported.item(item.id).ask_if == item.ask_if, item.id
         assert imported.item(item.id).when_not_asked == item.when_not_asked
@@ -305,7 +309,7 @@ def test_score_condition_without_a_calculated_score_is_a_note(kit):
     resource = fq.questionnaire(kit.instrument("phq-9"))
     tenth = next(i for i in resource["item"] if i["linkId"] == "10")
     assert "enableWhen" not in tenth
-    assert not any(e["url"] == fq.ENABLE_WHEN_EXPRESSION for e in tenth.get("extension", []))
+    assert not any(e["url"] == common.ENABLE_WHEN_EXPRESSION for e in tenth.get("extension", []))
     assert any("Item '10' is asked only when score 'total' is above 0" in n
                for n in not_expressed(resource))
 
@@ -316,7 +320,7 @@ def test_score_condition_without_a_calculated_score_is_a_note(kit):
 def test_a_third_party_questionnaire_imports():
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     Questionnaire.model_validate(data)
-    draft = fq.import_questionnaire(data, instrument_id="sleep-check")
+    draft = fqi.import_questionnaire(data, instrument_id="sleep-check")
     instrument, problems = try_load_definition(draft.definition)
     assert instrument is not None, problems
     definition = draft.definition
@@ -355,7 +359,7 @@ def test_a_third_party_questionnaire_imports():
 
 def test_structure_only_import_on_request():
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    definition = fq.definition_from_questionnaire(data, instrument_id="sleep-check",
+    definition = fqi.definition_from_questionnaire(data, instrument_id="sleep-check",
                                                   wording="structure-only")
     instrument = alliance_kit.load_definition(definition)
     assert instrument.wording == "structure-only" and instrument.languages == ()
@@ -365,13 +369,13 @@ def test_structure_only_import_on_request():
 def test_missing_ordinal_values_are_a_clear_problem():
     data = json.loads(NO_ORDINALS.read_text(encoding="utf-8"))
     Questionnaire.model_validate(data)
-    with pytest.raises(fq.QuestionnaireError) as caught:
-        fq.definition_from_questionnaire(data)
+    with pytest.raises(fqi.QuestionnaireError) as caught:
+        fqi.definition_from_questionnaire(data)
     messages = [str(p) for p in caught.value.problems]
     assert len(messages) == 2
     assert "$.item[0].answerOption" in messages[0]
     assert "'q1' has no ordinal value for 3 of its 3 answers" in messages[0]
-    assert fq.ORDINAL in messages[0] and "will not guess" in messages[0]
+    assert common.ORDINAL in messages[0] and "will not guess" in messages[0]
     assert "'q2' takes its answers from a value set" in messages[1]
 
 
@@ -384,24 +388,24 @@ def test_missing_ordinal_values_are_a_clear_problem():
 def test_other_problems(change, message):
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     change(data)
-    with pytest.raises(fq.QuestionnaireError, match=message):
-        fq.import_questionnaire(data, instrument_id="x")
+    with pytest.raises(fqi.QuestionnaireError, match=message):
+        fqi.import_questionnaire(data, instrument_id="x")
 
 
 def test_instrument_id_from_the_questionnaire():
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    assert fq.definition_from_questionnaire(data)["id"] == "sleepcheck"
-    with pytest.raises(fq.QuestionnaireError, match="not a valid instrument id"):
-        fq.import_questionnaire(data, instrument_id="Not An Id")
+    assert fqi.definition_from_questionnaire(data)["id"] == "sleepcheck"
+    with pytest.raises(fqi.QuestionnaireError, match="not a valid instrument id"):
+        fqi.import_questionnaire(data, instrument_id="Not An Id")
 
 
 def test_unreadable_expressions_become_notes():
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     data["item"][-2]["extension"][0]["valueExpression"]["expression"] = "%resource.item.("
-    data["item"][4]["extension"].append({"url": fq.ENABLE_WHEN_EXPRESSION, "valueExpression": {
+    data["item"][4]["extension"].append({"url": common.ENABLE_WHEN_EXPRESSION, "valueExpression": {
         "language": "text/fhirpath", "expression": "%resource.item.count() > 2"}})
     data["item"][4].pop("enableWhen")
-    draft = fq.import_questionnaire(copy.deepcopy(data), instrument_id="sleep-check")
+    draft = fqi.import_questionnaire(copy.deepcopy(data), instrument_id="sleep-check")
     assert "scores" not in draft.definition or all(
         s["id"] != "sleep-total" for s in draft.definition["scores"])
     assert any("Calculated item 'sleep-total'" in n for n in draft.review)

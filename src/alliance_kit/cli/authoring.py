@@ -150,7 +150,8 @@ def fhir_questionnaire_command(ctx: click.Context, instrument_id: str, language:
     from an installed wording pack, or none: a Questionnaire with licensed wording must not
     be shared beyond the licence.
     """
-    from alliance_kit.interop.fhir.questionnaire import NOT_EXPRESSED, questionnaire
+    from alliance_kit.interop.fhir.common import NOT_EXPRESSED
+    from alliance_kit.interop.fhir.questionnaire import questionnaire
 
     kit = kit_of(ctx)
     try:
@@ -204,7 +205,7 @@ def import_fhir_questionnaire(questionnaire_file: Path, instrument_id: str, word
     printed. The draft is checked like any definition: exit 1 if it has problems.
     """
     from alliance_kit.engine.definitions import read_json
-    from alliance_kit.interop.fhir import questionnaire as fhir_questionnaire
+    from alliance_kit.interop.fhir import questionnaire_import
 
     data, problems = read_json(questionnaire_file)
     if data is None or problems:
@@ -212,10 +213,10 @@ def import_fhir_questionnaire(questionnaire_file: Path, instrument_id: str, word
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{questionnaire_file}: cannot read it")
     try:
-        draft = fhir_questionnaire.import_questionnaire(
+        draft = questionnaire_import.import_questionnaire(
             data, instrument_id=instrument_id, wording=wording,
             source=questionnaire_file.name)
-    except fhir_questionnaire.QuestionnaireError as exc:
+    except questionnaire_import.QuestionnaireError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{questionnaire_file}: cannot draft a definition from it: "

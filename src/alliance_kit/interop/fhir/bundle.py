@@ -17,36 +17,16 @@ from typing import Any
 
 from alliance_kit.engine.definitions import Instrument, Item
 from alliance_kit.engine.records import Record
+from alliance_kit.interop.fhir.common import BASE, answer_system, number, questionnaire_url, string
 from alliance_kit.version import __version__
 
-BASE = "https://alliance-kit.dev/fhir"
 CLIENT_SYSTEM = f"{BASE}/client-code"
 PSEUDONYM_SYSTEM = f"{BASE}/pseudonym"
 RESPONSE_SYSTEM = f"{BASE}/response"
 #: Fixed namespace: a response's fullUrl is the same in every export.
 NAMESPACE = uuid.UUID("6f0f5a4e-93c1-4d6e-9a3e-0b6c1f0e7a21")
-#: FHIR strings may not hold control characters other than tab, CR and LF.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def questionnaire_url(instrument: Instrument) -> str:
-    """The canonical URL, with version, of the Questionnaire an instrument stands for."""
-    return f"{BASE}/Questionnaire/{instrument.id}|{instrument.version}"
-
-
-def answer_system(instrument: Instrument, item: Item) -> str:
-    """The code system of an options scale's answers."""
-    return f"{BASE}/CodeSystem/{instrument.id}/{item.scale_id}"
-
-
-def _string(value: Any) -> str:
-    """Text FHIR accepts: control characters dropped, never empty, no outer whitespace."""
-    text = _CONTROL.sub("", str(value)).strip()
-    return text or "?"
-
-
-def _number(value: float) -> str:
-    return f"{float(value):g}"
 
 
 def answer(instrument: Instrument, item: Item, value: Any,
@@ -55,14 +35,14 @@ def answer(instrument: Instrument, item: Item, value: Any,
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, str):
-        return {"valueString": _string(value)} if value.strip() else None
+        return {"valueString": string(value)} if value.strip() else None
     kind = item.scale.get("type")
     if kind == "options":
         coding = {"system": answer_system(instrument, item), "version": instrument.version,
-                  "code": _number(value)}
+                  "code": number(value)}
         label = item.option_label(value, language)
         if label:
-            coding["display"] = _string(label)
+            coding["display"] = string(label)
         return {"valueCoding": coding}
     if kind == "yes-no":
         return {"valueBoolean": float(value) == 1}
@@ -80,18 +60,18 @@ def questionnaire_response(instrument: Instrument, record: Record, *, language: 
         entry: dict[str, Any] = {"linkId": item.id}
         text = instrument.text(item.text, language)
         if text:
-            entry["text"] = _string(text)
+            entry["text"] = string(text)
         entry["answer"] = [given]
         items.append(entry)
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": _resource_id(record),
-        "identifier": {"system": RESPONSE_SYSTEM, "value": _string(record.ref)},
+        "identifier": {"system": RESPONSE_SYSTEM, "value": string(record.ref)},
         "questionnaire": questionnaire_url(instrument),
         "status": "completed",
         "subject": {"identifier": {
             "system": PSEUDONYM_SYSTEM if deidentified else CLIENT_SYSTEM,
-            "value": _string(record.client)}},
+            "value": string(record.client)}},
         "authored": record.submitted_at.isoformat(),
     }
     if items:
