@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import sys
 import textwrap
@@ -20,6 +21,7 @@ from conftest import ROOT, make_minimal
 import alliance_kit
 from alliance_kit import build_kit, hookimpl, hookspecs
 from alliance_kit.engine.alerts import evaluate_alerts
+from alliance_kit.plugins import Plugins
 from alliance_kit.types import (
     AlertType,
     Computed,
@@ -348,6 +350,33 @@ def test_hookspecs_are_the_known_ones():
     assert HOOKS == ["register_alert_types", "register_commands", "register_exporters",
                      "register_instruments", "register_pages", "register_scale_types",
                      "register_scorers", "register_widgets", "register_wording_packs"]
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_every_hook_has_a_typed_method_with_its_arguments(name):
+    """Core code calls hooks through ``Plugins`` methods (tox's facade), never by name."""
+    method = getattr(Plugins, name, None)
+    assert method is not None, f"Plugins has no method for the hook {name}"
+    spec = list(inspect.signature(getattr(hookspecs, name)).parameters)
+    mine = [p for p in inspect.signature(method).parameters if p != "self"]
+    assert mine == spec, (name, mine, spec)
+
+
+def test_hooks_are_never_called_by_name_outside_the_facade():
+    offenders = []
+    for path in (ROOT / "src" / "alliance_kit").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "plugins.py" and ("manager.hook." in text or ".call(\"register_" in text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_results_come_oldest_plugin_first():
+    first = plugin("first", register_exporters=lambda: [Exporter("a", (".a",), print)])
+    second = plugin("second", register_exporters=lambda: [Exporter("b", (".b",), print)])
+    kit = kit_with(first, second)
+    names = [info.name for info, _ in kit.plugins.register_exporters()]
+    assert names.index("default_exporters") < names.index("first") < names.index("second")
 
 
 @pytest.mark.parametrize("name", HOOKS)

@@ -7,7 +7,11 @@ exactly these hooks, so a third-party plugin can do everything they do.
 Conventions (as in pluggy, datasette and tox):
 
 - ``register_*`` hooks return things to add to a registry: a list, or ``None`` for nothing.
-  Results from all plugins are combined, newest plugin first.
+  Results from all plugins are combined in registration order, **oldest plugin first**:
+  the built-ins (``default_*``), then installed packages (entry points), then the plugins
+  folder. Where two entries claim one name (an instrument id, a widget's scale type, a
+  command), the later plugin's wins. Core code calls hooks only through the typed methods
+  of :class:`alliance_kit.plugins.Plugins`, one per hook.
 - An implementation may accept fewer arguments than its specification, so specifications
   can grow without breaking plugins.
 - A hook that raises is reported as a problem naming the plugin; everything else still loads.

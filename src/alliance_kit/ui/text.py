@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from alliance_kit.engine import rules
+from alliance_kit.engine.definitions import text_in
 
 if TYPE_CHECKING:
     from alliance_kit.engine.definitions import Alert, Instrument
@@ -38,13 +39,6 @@ def number(value: Any) -> str:
 
 def joined(values: Iterable[Any], sep: str = ", ") -> str:
     return sep.join(number(v) for v in values)
-
-
-def text_in(texts: Mapping[str, str] | None, language: str) -> str:
-    """Text in ``language``, else English, else the first there is ('' when none)."""
-    if not texts:
-        return ""
-    return texts.get(language) or texts.get("en") or next(iter(texts.values()))
 
 
 def scale_words(scale_type: Any, scale: Mapping[str, Any], language: str = "en") -> str:
