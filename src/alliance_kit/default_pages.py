@@ -1,13 +1,45 @@
-"""Registers the app's built-in pages: login and the instrument browser."""
+"""Registers the app's built-in pages, and the kiosk's widgets: the therapist dashboard, log-in
+and the instrument browser, the kiosk flow, the admin pages and exports.
+
+Each page says which roles may see it; the app builds every session's navigation from the
+pages its role may see, so a page not listed for a role cannot be reached by it at all.
+"""
 
 from __future__ import annotations
 
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.types import ANONYMOUS, STAFF, Page
+from alliance_kit.types import ANONYMOUS, KIOSK, STAFF, Page
+
+ADMIN = frozenset({"admin"})
+CLINICIANS = frozenset({"therapist", "supervisor"})
 
 
 @hookimpl
 def register_pages(kit):
+    return [*dashboard_pages(), *account_pages(), *kiosk_pages(), *admin_pages()]
+
+
+@hookimpl
+def register_widgets():
+    from alliance_kit.ui.kiosk.widgets import BUILTIN
+
+    return BUILTIN
+
+
+def dashboard_pages() -> list[Page]:
+    """The caseload (staff's first page) and the client page."""
+    from alliance_kit.ui.dashboard import caseload, client
+
+    return [
+        Page("Caseload", caseload.render, "caseload", ":material/groups:", "Dashboard",
+             roles=STAFF, default=True),
+        Page("Client", client.render, "client", ":material/person:", "Dashboard",
+             roles=STAFF),
+    ]
+
+
+def account_pages() -> list[Page]:
+    """Log-in and the instrument browser."""
     from alliance_kit.ui import browser, login
 
     return [
@@ -15,4 +47,40 @@ def register_pages(kit):
              roles=frozenset({ANONYMOUS}), default=True),
         Page("Instruments", browser.render, "instruments", ":material/checklist:",
              "Instruments", roles=STAFF),
+    ]
+
+
+def kiosk_pages() -> list[Page]:
+    """The questionnaire flow, the locked screen, code entry, and starting a hand-over."""
+    from alliance_kit.ui.kiosk import code, handover, locked, questionnaire
+
+    kiosk_only = frozenset({KIOSK})
+    return [
+        Page("Questions", questionnaire.render, "kiosk", ":material/edit_note:", "Kiosk",
+             roles=kiosk_only, default=True),
+        Page("Locked", locked.render, "kiosk-locked", ":material/lock:", "Kiosk",
+             roles=kiosk_only),
+        Page("Enter a code", code.render, "code", ":material/pin:", "Account",
+             roles=frozenset({ANONYMOUS})),
+        Page("Start hand-over", handover.render, "handover", ":material/tablet:", "Kiosk",
+             roles=STAFF),
+    ]
+
+
+def admin_pages() -> list[Page]:
+    """Exports (therapists, supervisors) and the admin pages (admins only)."""
+    from alliance_kit.ui import exports_page
+    from alliance_kit.ui.admin import alerts, audit_log, instruments, users
+
+    return [
+        Page("Exports and reports", exports_page.render, "exports", ":material/download:",
+             "Dashboard", roles=CLINICIANS),
+        Page("Users and roles", users.render, "admin-users", ":material/group:", "Admin",
+             roles=ADMIN),
+        Page("Instruments per clinic", instruments.render, "admin-instruments",
+             ":material/toggle_on:", "Admin", roles=ADMIN),
+        Page("Alert settings", alerts.render, "admin-alerts", ":material/notifications:",
+             "Admin", roles=ADMIN),
+        Page("Audit log", audit_log.render, "admin-audit", ":material/history:", "Admin",
+             roles=ADMIN),
     ]

@@ -44,10 +44,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_exporters",
     "alliance_kit.default_instruments",
     "alliance_kit.default_wording",
-    "alliance_kit.default_dashboard",
     "alliance_kit.default_pages",
-    "alliance_kit.default_kiosk",
-    "alliance_kit.default_admin",
     "alliance_kit.default_commands",
 )
 ENTRY_POINT_GROUP = "alliance_kit"

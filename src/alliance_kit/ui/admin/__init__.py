@@ -1,6 +1,6 @@
 """Admin pages: users and roles, instruments per clinic, alert settings, the audit log.
 
-Listed for the ``admin`` role only (``default_admin.py``), so no other role can reach them.
+Listed for the ``admin`` role only (``default_pages.py``), so no other role can reach them.
 Layout only: every decision and every write is made by the library, which checks the
 role again. Text from users and definitions reaches Markdown only through ``plain``.
 """
