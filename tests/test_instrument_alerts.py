@@ -49,6 +49,7 @@ PHQ = [str(i) for i in range(1, 10)]
 GAD = [str(i) for i in range(1, 8)]
 VAS = ["1", "2", "3", "4"]
 CHECKIN = ["bond", "goals", "approach", "overall"]
+RECOVERY = ["welfare", "listened", "understood", "recovery", "safe", "relief", "return"]
 
 
 def phq(total: int, item9: int = 0) -> dict[str, int]:
@@ -143,6 +144,22 @@ CASES = [
     Case("session-checkin", "low",
          [same(6, CHECKIN), {**same(6, CHECKIN), "overall": 7}, same(0, CHECKIN)],
          {0, 2}, "24 fires, 25 does not", values={0: 24, 2: 0}),
+    # Recovery check-in (project defaults): 'return' or 'safe' of 4 or less; a total
+    # (mean of seven) 2 or more points below the previous session's.
+    Case("recovery-checkin", "unsure-return",
+         [same(8, RECOVERY), {**same(8, RECOVERY), "return": 4},
+          {**same(8, RECOVERY), "return": 5}, {**same(8, RECOVERY), "return": 0}],
+         {1, 3}, "return 4 and 0 fire, 5 does not", values={1: 4, 3: 0}),
+    Case("recovery-checkin", "not-safe",
+         [{**same(8, RECOVERY), "safe": 4}, {**same(8, RECOVERY), "safe": 5},
+          {**same(8, RECOVERY), "safe": NA}],
+         {0}, "safe 4 fires; 5 and unanswered do not", values={0: 4}),
+    # a: 8 -> 6 (a drop of exactly 2) fires; b: 8 -> 6.14 (43/7) does not.
+    Case("recovery-checkin", "drop",
+         [session("a", 1, same(8, RECOVERY)), session("a", 2, same(6, RECOVERY)),
+          session("b", 1, same(8, RECOVERY)),
+          session("b", 2, {**same(6, RECOVERY), "return": 7})],
+         {1}, "drop >= 2 vs previous session", series=True, values={1: 2}),
 ]
 
 
