@@ -33,7 +33,9 @@ BUNDLED = sorted(path.stem for path in INSTRUMENTS.glob("*.json"))
 #: Scores that are plain sums of items, so they survive as calculatedExpression.
 PLAIN_SUMS = {"audit-c": ["total"], "ors": ["total"], "srs": ["total"],
               "readiness-ruler": ["importance-score", "confidence-score"],
-              "session-checkin": ["total"], "mood-check": ["total"]}
+              "session-checkin": ["total"], "mood-check": ["total"],
+              "recovery-checkin": [f"{item}-score" for item in (
+                  "welfare", "listened", "understood", "recovery", "safe", "relief", "return")]}
 
 
 @pytest.fixture(scope="module")
