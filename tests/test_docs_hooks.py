@@ -35,6 +35,7 @@ RETURNS = {
     "register_exporters": Exporter,
     "register_pages": Page,
     "register_widgets": Widget,
+    "register_guidance": (Mapping, str, Path),
 }
 
 

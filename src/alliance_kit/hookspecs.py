@@ -118,3 +118,15 @@ def register_widgets():
     ``options``, ``yes-no``, ``visual-analogue``, ``text``, ``numeric``; a later plugin's
     widget for the same scale type replaces an earlier one.
     """
+
+
+@hookspec
+def register_guidance():
+    """Called once when the kit is built, after every instrument has loaded. Return guidance
+    packs: prompts for the clinician, each shown when conditions on a client's scores hold.
+
+    Each entry is a path to a pack JSON file (``guidance-pack.schema.json``), a folder of
+    them, or a parsed ``dict``. Packs are checked against the installed instruments; a bad
+    one is reported (``FILE: $.path: problem``) and left out. A pack whose ``id`` is already
+    registered replaces the earlier one (the built-in pack is ``alliance-kit-motivation``).
+    """

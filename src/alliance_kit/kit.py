@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from alliance_kit.engine import definitions
 from alliance_kit.engine.definitions import Instrument
+from alliance_kit.engine.guidance import GuidancePack, collect_guidance
 from alliance_kit.engine.scoring import ScoreResult, score
 from alliance_kit.engine.sources import expand
 from alliance_kit.engine.wording import (
@@ -48,6 +49,10 @@ class Kit:
     problems: list[Problem] = field(default_factory=list)
     #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.engine.wording`.
     wording_packs: dict[tuple[str, str], WordingPack] = field(default_factory=dict)
+    #: Valid guidance packs by id (``register_guidance``): see :mod:`alliance_kit.engine.guidance`.
+    guidance: dict[str, GuidancePack] = field(default_factory=dict)
+    #: What was wrong with guidance packs (also in ``problems``).
+    guidance_problems: list[Problem] = field(default_factory=list)
     _commands: dict[str, click.Command] | None = field(default=None, init=False, repr=False,
                                                        compare=False)
 
@@ -160,6 +165,9 @@ def build_kit(
         [(info.name, entries) for info, entries in plugins.register_wording_packs()],
         kit.instruments)
     kit.problems.extend(problems)
+    kit.guidance, kit.guidance_problems = collect_guidance(
+        [(info.name, entries) for info, entries in plugins.register_guidance()], kit.instruments)
+    kit.problems.extend(kit.guidance_problems)
     kit.problems[:0] = plugins.problems
     return kit
 

@@ -46,6 +46,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_wording",
     "alliance_kit.default_pages",
     "alliance_kit.default_commands",
+    "alliance_kit.default_guidance",
 )
 ENTRY_POINT_GROUP = "alliance_kit"
 DISABLE_ENV = "ALLIANCE_KIT_DISABLE_PLUGINS"
@@ -105,6 +106,10 @@ class Plugins:
 
     def register_widgets(self) -> list[tuple[PluginInfo, list[Widget]]]:
         return self._call(self.manager.hook.register_widgets)
+
+    def register_guidance(self) -> list[tuple[PluginInfo, list[Any]]]:
+        """Guidance packs: paths to pack files or folders, or parsed dicts."""
+        return self._call(self.manager.hook.register_guidance)
 
     def register_pages(self, kit: Kit) -> list[tuple[PluginInfo, list[Page]]]:
         return self._call(self.manager.hook.register_pages, kit=kit)

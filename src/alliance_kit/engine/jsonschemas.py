@@ -13,6 +13,8 @@ from referencing import Registry, Resource
 BASE = "https://alliance-kit.dev/schemas/"
 INSTRUMENT = BASE + "instrument.schema.json"
 WORDING_PACK = BASE + "wording-pack.schema.json"
+GUIDANCE_PACK = BASE + "guidance-pack.schema.json"
+DRINKING_LIMITS = BASE + "drinking-limits.schema.json"
 
 
 @functools.cache
