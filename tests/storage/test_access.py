@@ -26,6 +26,7 @@ from alliance_kit.store.models import (
     Score,
     Team,
     User,
+    WhatWorksNote,
 )
 from alliance_kit.store.models import Session as SessionRow
 
@@ -92,7 +93,8 @@ def kiosk(client_id: int) -> Actor:
 
 
 def snapshot(store) -> dict[str, int]:
-    tables = (Response, Score, Alert, AuditEntry, SessionRow, Assignment, Team, User)
+    tables = (Response, Score, Alert, AuditEntry, SessionRow, Assignment, Team, User,
+              WhatWorksNote)
     with store.read() as session:
         counts = {m.__tablename__: session.execute(
             select(func.count()).select_from(m)).scalar_one() for m in tables}
@@ -345,3 +347,61 @@ def test_every_public_service_function_has_an_access_test():
              and callable(obj)}
     for names in COVERED.values():
         assert set(names) <= tests
+
+
+# ---- recovery focus: motivation profile, tailored guidance, what-works notes ------------
+
+RECOVERY_READS = ("motivation_profile", "tailored_guidance", "what_works")
+
+
+def recovery_calls(services, actor, client_id):
+    return {
+        "motivation_profile": lambda: services.motivation_profile(actor, client_id),
+        "tailored_guidance": lambda: services.tailored_guidance(actor, client_id),
+        "what_works": lambda: services.what_works(actor, client_id),
+        "record_what_works": lambda: services.record_what_works(
+            actor, client_id, reasons="For my kids", approach="Small steps",
+            guidance=[("alliance-kit-motivation", "confidence-low")]),
+    }
+
+
+def audit_entries(store, entity: str) -> list[tuple[str, int | None]]:
+    with store.read() as session:
+        return [tuple(r) for r in session.execute(
+            select(AuditEntry.actor, AuditEntry.client_id).where(AuditEntry.entity == entity)
+            .order_by(AuditEntry.seq))]
+
+
+@covers(*RECOVERY_READS, "record_what_works")
+def test_recovery_reads_and_notes_follow_the_care_team(services, store, world):
+    w = world
+    services.submit_response(SYSTEM, client_id=w.c_ana, instrument_id="readiness-ruler",
+                             answers={"importance": 9, "confidence": 2}, idempotency_key="rr")
+    own = recovery_calls(services, w.ana, w.c_ana)
+    note_id = own["record_what_works"]()
+    profile, entries = own["tailored_guidance"]()
+    assert profile.summary()["quadrant"] == "confidence-low"
+    assert "confidence-low" in [e.id for e in entries]
+    assert [n.id for n in own["what_works"]()] == [note_id]
+    assert audit_entries(store, "what-works")[0] == ("ana", w.c_ana)
+    assert ("ana", w.c_ana) in audit_entries(store, "motivation")
+    # Another therapist, a therapist of another team, an admin off the care team: denied,
+    # and nothing is written (not even an audit entry).
+    for actor in (w.ben, w.cat, w.adm):
+        for name, call in recovery_calls(services, actor, w.c_ana).items():
+            message = denied(call, store)
+            missing = denied(recovery_calls(services, actor, MISSING)[name], store)
+            same_shape(missing, MISSING, message, w.c_ana)
+    # The supervisor sees (and may write for) their team's clients, not another team's.
+    team = recovery_calls(services, w.sue, w.c_ben)
+    assert team["motivation_profile"]().empty
+    assert team["record_what_works"]() > note_id
+    for call in recovery_calls(services, w.sue, w.c_cat).values():
+        denied(call, store)
+
+
+@covers(*RECOVERY_READS, "record_what_works")
+def test_kiosk_reads_no_recovery_data(services, store, world):
+    w = world
+    for name, call in recovery_calls(services, kiosk(w.c_ana), w.c_ana).items():
+        denied(call, store)

@@ -249,3 +249,22 @@ class Setting(Base):
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class WhatWorksNote(Base):
+    """What works for one client, as staff recorded it: the client's own reasons for change,
+    the approach chosen, and the guidance entries picked. Append-only: a newer note follows
+    an older one (the history), and the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "what_works_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    written_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Who wrote it, as the audit log names them.
+    author: Mapped[str] = mapped_column(String(80))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    approach: Mapped[str] = mapped_column(Text, default="")
+    #: Guidance entries picked: [{"pack", "id", "title"}], titles as they were then.
+    guidance: Mapped[list[Any]] = mapped_column(JSON, default=list)

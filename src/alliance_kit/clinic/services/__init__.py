@@ -13,10 +13,11 @@ from __future__ import annotations
 from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.clinic.services.administration import Administration
 from alliance_kit.clinic.services.reading import Reading
+from alliance_kit.clinic.services.recovery import Recovery
 from alliance_kit.clinic.services.submitting import IdempotencyConflict, Submitted, Submitting
 
 
-class Services(Submitting, Reading, Administration):
+class Services(Submitting, Reading, Administration, Recovery):
     """Client data operations for one database and one kit."""
 
 

@@ -1,0 +1,117 @@
+"""The recovery focus in storage, on SQLite and PostgreSQL: what-works notes (dated, with
+history, append-only, bad input refused before anything is written) and the motivation
+profile and guidance read back from submitted answers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from alliance_kit.clinic.access import Actor
+from alliance_kit.clinic.services.recovery import MAX_NOTE
+from tests.conftest import row_counts as counts
+
+SYSTEM = Actor.system("test:recovery")
+URICA_CONTEMPLATION = {**{str(i): 3 for i in range(1, 33)},
+                       **{i: 5 for i in ("2", "8", "12", "15", "19", "21", "24")}}
+
+
+@pytest.fixture
+def client(services):
+    therapist = services.add_user(SYSTEM, "ana", "therapist")
+    actor = Actor("ana", "therapist", therapist)
+    client_id = services.add_client(SYSTEM, "C-1", therapist_ids=[therapist])
+    return actor, client_id
+
+
+def submit(services, client_id, instrument_id, answers, key, **extra):
+    return services.submit_response(SYSTEM, client_id=client_id, instrument_id=instrument_id,
+                                    answers=answers, idempotency_key=key, **extra)
+
+
+def test_notes_keep_their_history_newest_first(services, client):
+    actor, client_id = client
+    first = services.record_what_works(actor, client_id, reasons="My daughter",
+                                       approach="Explore values")
+    second = services.record_what_works(
+        actor, client_id, reasons="My daughter; my job",
+        guidance=[("alliance-kit-motivation", "ready-plan"),
+                  ("alliance-kit-motivation", "ready-plan")])
+    notes = services.what_works(actor, client_id)
+    assert [n.id for n in notes] == [second, first]
+    assert notes[0].guidance == [{"pack": "alliance-kit-motivation", "id": "ready-plan",
+                                  "title": "Ready: ask whether they want to make a plan"}]
+    assert notes[1].approach == "Explore values" and notes[0].approach == ""
+    assert notes[0].written_at >= notes[1].written_at
+    assert notes[0].author == "ana"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({}, "the note is empty"),
+    ({"reasons": "   "}, "the note is empty"),
+    ({"reasons": "x" * (MAX_NOTE + 1)}, "keep it to 4,000"),
+    ({"approach": "a\x00b"}, "remove the NUL character"),
+    ({"guidance": [("alliance-kit-motivation", "no-such-entry")]}, "has no entry 'no-such-entry'"),
+    ({"guidance": [("no-pack", "x")]}, "no guidance pack 'no-pack'"),
+])
+def test_bad_notes_are_refused_and_nothing_is_written(services, store, client, kwargs,
+                                                      message):
+    actor, client_id = client
+    services.record_what_works(actor, client_id, reasons="kept")
+    before = counts(store)
+    with pytest.raises(ValueError, match=message):
+        services.record_what_works(actor, client_id, **kwargs)
+    assert counts(store) == before
+    assert [n.reasons for n in services.what_works(actor, client_id)] == ["kept"]
+
+
+def test_notes_are_append_only_in_the_database(services, store, client):
+    actor, client_id = client
+    services.record_what_works(actor, client_id, reasons="original")
+    for statement in ("UPDATE what_works_notes SET reasons = 'changed'",
+                      "DELETE FROM what_works_notes"):
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert [n.reasons for n in services.what_works(actor, client_id)] == ["original"]
+
+
+def test_profile_over_time_and_guidance_that_follows_it(services, client):
+    actor, client_id = client
+    submit(services, client_id, "readiness-ruler", {"importance": 2, "confidence": 8}, "r1")
+    profile, entries = services.tailored_guidance(actor, client_id)
+    assert profile.summary()["quadrant"] == "importance-low"
+    early = [e.id for e in entries]
+    assert early[:2] == ["importance-low", "could-but-why"]
+    submit(services, client_id, "urica", URICA_CONTEMPLATION, "u1")
+    submit(services, client_id, "audit-c", {"1": 3, "2": 2, "3": 1}, "a1",
+           attributes={"sex": "female"})
+    submit(services, client_id, "readiness-ruler", {"importance": 9, "confidence": 2}, "r2")
+    submit(services, client_id, "recovery-checkin",
+           {**dict.fromkeys(["welfare", "listened", "understood", "recovery", "safe",
+                             "relief"], 8), "return": 3}, "k1")
+    profile, entries = services.tailored_guidance(actor, client_id)
+    summary = profile.summary()
+    assert (summary["importance"], summary["confidence"]) == (9, 2)
+    assert summary["quadrant"] == "confidence-low"
+    assert summary["stage"] == "contemplation"
+    assert summary["readiness"] == pytest.approx(5 + 3 + 3 - 3)
+    assert (summary["audit_c"], summary["audit_c_positive"]) == (6, True)
+    later = [e.id for e in entries]
+    assert later != early
+    assert {"confidence-low", "stage-contemplation", "auditc-feedback",
+            "unsure-return"} <= set(later)
+    table = profile.table()
+    # Everything was answered today: one row, with the values known at the end of the day.
+    assert len(table) == 1 and table["importance"].iloc[0] == 9
+    assert table["instrument"].iloc[0].split(", ")[0] == "readiness-ruler"
+
+
+def test_a_corrected_response_replaces_the_old_one_in_the_profile(services, client):
+    actor, client_id = client
+    first = submit(services, client_id, "readiness-ruler", {"importance": 2, "confidence": 8},
+                   "r1")
+    submit(services, client_id, "readiness-ruler", {"importance": 3, "confidence": 8}, "r1c",
+           replaces_id=first.response_id)
+    points = services.motivation_profile(actor, client_id).points
+    assert [p.values["importance"] for p in points] == [3]
