@@ -403,5 +403,5 @@ def test_recovery_reads_and_notes_follow_the_care_team(services, store, world):
 @covers(*RECOVERY_READS, "record_what_works")
 def test_kiosk_reads_no_recovery_data(services, store, world):
     w = world
-    for name, call in recovery_calls(services, kiosk(w.c_ana), w.c_ana).items():
+    for call in recovery_calls(services, kiosk(w.c_ana), w.c_ana).values():
         denied(call, store)
