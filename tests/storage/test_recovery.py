@@ -115,3 +115,49 @@ def test_a_corrected_response_replaces_the_old_one_in_the_profile(services, clie
            replaces_id=first.response_id)
     points = services.motivation_profile(actor, client_id).points
     assert [p.values["importance"] for p in points] == [3]
+
+
+# ---- the feedback sheet and its settings ------------------------------------------------
+
+
+def test_feedback_sheet_is_access_checked_audited_and_in_the_clients_language(
+        services, store, client):
+    from pypdf import PdfReader
+
+    from alliance_kit.clinic import feedback
+    from alliance_kit.clinic.access import AccessDenied
+
+    actor, client_id = client
+    with pytest.raises(feedback.NoFeedback):
+        feedback.feedback_sheet(services, actor, client_id)
+    submit(services, client_id, "audit-c", {"1": 2, "2": 1, "3": 0}, "a1", language="es")
+    pdf, language = feedback.feedback_sheet(services, actor, client_id)
+    assert language == "es"
+    assert "Sus respuestas" in PdfReader(__import__("io").BytesIO(pdf)).pages[0].extract_text()
+    assert feedback.feedback_sheet(services, actor, client_id, "en")[1] == "en"
+    other = Actor("ben", "therapist", services.add_user(SYSTEM, "ben", "therapist"))
+    before = counts(store)
+    with pytest.raises(AccessDenied):
+        feedback.feedback_sheet(services, other, client_id)
+    assert counts(store) == before
+    with store.read() as session:
+        entries = session.execute(text(
+            "SELECT actor, action, client_id FROM audit_log WHERE entity = 'feedback-sheet'"
+        )).all()
+    assert [tuple(e) for e in entries] == [("ana", "export", client_id)] * 2
+
+
+def test_feedback_settings_default_off_and_admin_only(services, store):
+    from alliance_kit.clinic import feedback
+    from alliance_kit.clinic.access import AccessDenied
+
+    assert feedback.feedback_settings(store) == feedback.FeedbackSettings("niaaa-us", False)
+    admin = Actor("adm", "admin", services.add_user(SYSTEM, "adm", "admin"))
+    therapist = Actor("ana", "therapist", services.add_user(SYSTEM, "ana", "therapist"))
+    with pytest.raises(AccessDenied):
+        feedback.set_feedback_settings(store, therapist, feedback.FeedbackSettings(kiosk=True))
+    with pytest.raises(ValueError, match="no drinking limits 'uk'"):
+        feedback.set_feedback_settings(store, admin, feedback.FeedbackSettings("uk", True))
+    assert feedback.feedback_settings(store).kiosk is False
+    feedback.set_feedback_settings(store, admin, feedback.FeedbackSettings(kiosk=True))
+    assert feedback.feedback_settings(store).kiosk is True

@@ -18,6 +18,7 @@ from alliance_kit.i18n import t
 from alliance_kit.kit import Kit
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common
+from alliance_kit.ui.kiosk import feedback as kiosk_feedback
 from alliance_kit.ui.text import plain
 
 #: Seconds the thank-you screen stays before the tablet locks by itself.
@@ -46,6 +47,7 @@ def render(app: App) -> None:
 
 def _lock(current: kiosk.KioskState, notice: str | None = None) -> None:
     kiosk.clear_answers(st.session_state)
+    kiosk_feedback.forget()
     current.lock()
     current.notice = notice
 
@@ -152,6 +154,7 @@ def _submit(app: App, current: kiosk.KioskState, instrument: Instrument) -> None
         current.save_failed = instrument.id
         return
     kiosk.clear_answers(st.session_state)
+    kiosk_feedback.remember(app, current, instrument.id, answers)
     current.advance()
 
 
@@ -161,13 +164,15 @@ def _thanks(current: kiosk.KioskState) -> None:
         st.title(_("Thank you"), anchor=False)
         st.markdown(_("Your answers have been saved."))
         st.markdown(_("Please hand the tablet back to staff."))
+        reading = kiosk_feedback.show(_)
         if st.button(_("Done"), key="kiosk-done", type="primary", width="stretch"):
             _lock(current)
             common.go(common.LOCKED_URL)
 
     @st.fragment(run_every=2.0)
     def later() -> None:
-        if time.time() - current.last_activity > THANKS_SECONDS:
+        wait = kiosk_feedback.READ_SECONDS if reading else THANKS_SECONDS
+        if time.time() - current.last_activity > wait:
             _lock(current)
             st.rerun(scope="app")
 
