@@ -161,3 +161,46 @@ def test_feedback_settings_default_off_and_admin_only(services, store):
     assert feedback.feedback_settings(store).kiosk is False
     feedback.set_feedback_settings(store, admin, feedback.FeedbackSettings(kiosk=True))
     assert feedback.feedback_settings(store).kiosk is True
+
+
+# ---- the PDF report and exports -----------------------------------------------------------
+
+
+def test_report_and_exports_include_the_recovery_focus(services, store, client):
+    import io
+
+    from pypdf import PdfReader
+
+    from alliance_kit.clinic import recovery_exports, reports
+
+    actor, client_id = client
+    submit(services, client_id, "readiness-ruler", {"importance": 9, "confidence": 2}, "r1")
+    services.record_what_works(actor, client_id, reasons="=1+1 <b>for my son</b>",
+                               approach="Past successes, small steps",
+                               guidance=[("alliance-kit-motivation", "confidence-low")])
+    pdf = reports.client_report(services, actor, client_id)
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    words = " ".join(words.split())
+    for expected in ("Motivation profile", "high importance, low confidence",
+                     "What works for this client", "<b>for my son</b>",
+                     "Wants to change, doubts they can: build confidence"):
+        assert expected in words, expected
+
+    motivation = recovery_exports.motivation_table(services, actor)
+    assert motivation[["client", "importance", "confidence", "quadrant"]].values.tolist() == [
+        ["C-1", 9, 2, "confidence-low"]]
+    notes = recovery_exports.what_works_table(services, actor)
+    assert notes["reasons"].tolist() == ["=1+1 <b>for my son</b>"]
+    assert notes["guidance"].tolist() == ["alliance-kit-motivation/confidence-low"]
+    made = recovery_exports.recovery_export(services, actor, "what-works", fmt="csv")
+    assert b"'=1+1" in made.data  # neutralised for spreadsheets
+    hidden = recovery_exports.recovery_export(services, actor, "what-works", fmt="csv",
+                                              deidentified=True, salt=b"s" * 32)
+    assert b"son" not in hidden.data and b"C-1" not in hidden.data and b"P-" in hidden.data
+    other = Actor("ben", "therapist", services.add_user(SYSTEM, "ben", "therapist"))
+    assert recovery_exports.motivation_table(services, other).empty
+    assert recovery_exports.what_works_table(services, other).empty
+    with store.read() as session:
+        exported = session.execute(text(
+            "SELECT entity FROM audit_log WHERE action = 'export' ORDER BY seq")).scalars().all()
+    assert {"report", "motivation", "what-works"} <= set(exported)

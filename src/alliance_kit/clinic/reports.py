@@ -25,6 +25,7 @@ from reportlab.platypus import Flowable, Image, SimpleDocTemplate, Spacer, Table
 
 from alliance_kit.clinic.access import Actor, require_client
 from alliance_kit.clinic.exports import fetch
+from alliance_kit.clinic.recovery_report import Block, recovery_blocks
 from alliance_kit.clinic.services import Services
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.engine.records import Record
@@ -169,11 +170,14 @@ def client_report(services: Services, actor: Actor, client_id: int) -> bytes:
     records = fetch(services, actor, client_id=client_id, purpose={"format": "pdf"},
                     entity="report")
     alerts = services.open_alerts(actor, client_id)
-    return render_report(services, code, records, alerts, actor.label)
+    profile, entries = services.tailored_guidance(actor, client_id)
+    recovery = recovery_blocks(profile, entries, services.what_works(actor, client_id))
+    return render_report(services, code, records, alerts, actor.label, recovery)
 
 
 def render_report(services: Services, code: str, records: list[Record],
-                  alerts: pd.DataFrame, made_by: str) -> bytes:
+                  alerts: pd.DataFrame, made_by: str,
+                  extra: Sequence[Block] = ()) -> bytes:
     """Lay the report out (no database access): title, charts, tables, comments."""
     kit = services.kit
     story: list[Flowable] = [
@@ -230,6 +234,13 @@ def render_report(services: Services, code: str, records: list[Record],
             story.append(Text(f"{when:%Y-%m-%d} · {instrument_id} · {item_id}", 8, 1,
                               colors.grey))
             story.append(Text(value, 9, 6))
+    for block in extra:  # the recovery focus (clinic/recovery_report.py)
+        if block.rows:
+            story += [_table(block.header, block.rows, [w * mm for w in block.widths_mm]),
+                      Spacer(1, block.space_after)]
+        else:
+            story.append(Text(block.text, block.size, block.space_after,
+                              colors.grey if block.grey else colors.black))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm,
                                  rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
