@@ -69,6 +69,8 @@ class DemoSummary:
     #: Storyline name (see STORYLINES) -> client code.
     storylines: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Recovery-focus storyline (see RECOVERY_STORYLINES) -> client code.
+    recovery: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The summary for people, one line each."""
@@ -79,6 +81,8 @@ class DemoSummary:
             f"{self.alerts_open} open alert(s)",
         ]
         lines += [f"  {STORYLINES[name]}: {code}" for name, code in self.storylines.items()]
+        lines += [f"  {RECOVERY_STORYLINES[name]}: {code}"
+                  for name, code in self.recovery.items()]
         lines.append(f"  log in as admin, supervisor or therapist1-{THERAPISTS} with the "
                      f"password {DEMO_PASSWORD!r} (demo only: change it for real use)")
         return lines
@@ -137,6 +141,8 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int | None 
         summary.responses += stored["responses"]
         summary.alerts_raised += stored["alerts_raised"]
         summary.alerts_open += stored["alerts_open"]
+        if stored.get("recovery"):
+            summary.recovery[stored["recovery"]] = code
         if plan["story"]:
             if plan["story"] not in stored["story_alerts"]:
                 raise AssertionError(f"demo storyline {plan['story']} did not happen for {code}")
@@ -194,6 +200,7 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
     services.assign(system, client_id, "srs", timing="session-end")
     if plan["checkin"]:
         services.assign(system, client_id, "session-checkin", timing="session-end")
+    recovery = recovery_plan(services, system, seed, code, client_id, n)
     ors, srs = _trajectories(plan, rng)
     kiosk = Actor.kiosk(client_id, therapist)
     raised, story_alerts, responses, first_ors = 0, set(), 0, None
@@ -225,9 +232,16 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
                 first_ors = saved.scores["total"]
             if number == n:
                 story_alerts |= _story_alerts(instrument_id, saved, first_ors)
+        if recovery:
+            count, alerts = recovery_session(services, kiosk, seed, code, recovery, number,
+                                             client_id, session_id, start)
+            responses, raised = responses + count, raised + alerts
+    if recovery:
+        recovery_note(services, recovery, client_id, therapist_id, therapist)
     open_now = len(services.open_alerts(system, client_id))
     return {"client_id": client_id, "sessions": n, "responses": responses,
-            "alerts_raised": raised, "alerts_open": open_now, "story_alerts": story_alerts}
+            "alerts_raised": raised, "alerts_open": open_now, "story_alerts": story_alerts,
+            "recovery": recovery.get("story") if recovery else None}
 
 
 def _story_alerts(instrument_id: str, saved: Submitted, first_ors: float) -> set[str]:
@@ -299,4 +313,106 @@ def _checkin(srs_total: float, rng: np.random.Generator) -> dict[str, Any]:
     return answers
 
 
-__all__ = ["STORYLINES", "DemoRefused", "DemoSummary", "build_demo", "has_data"]
+# ---- the recovery focus (issue 14): recovery check-in, motivation, what works ------------
+
+RECOVERY_STORYLINES = {
+    "readiness-rising": "Readiness ruler: importance rising from 2 to 9 (the prompts change)",
+    "confidence-low": "Wants to change but confidence stays low; AUDIT-C positive",
+    "unsure-return": "Recovery check-in: unsure about coming back at the latest session",
+    "spanish": "Answers the recovery check-in in Spanish",
+}
+RECOVERY_ITEMS = ("welfare", "listened", "understood", "recovery", "safe", "relief", "return")
+
+
+def recovery_plan(services: Services, system: Actor, seed: int, code: str, client_id: int,
+                  sessions: int) -> dict[str, Any]:
+    """Whether this client is in the recovery-focus group (every third client, by code),
+    which storyline they carry, and their assignments. A stream of its own, so the other
+    storylines draw the same numbers as before."""
+    number = int(code.rsplit("-", 1)[1]) - FIRST_CODE
+    if number % 3:
+        return {}
+    story = list(RECOVERY_STORYLINES)[number // 3] if number // 3 < len(
+        RECOVERY_STORYLINES) else None
+    rng = np.random.default_rng([seed, 14, number])
+    services.assign(system, client_id, "recovery-checkin", timing="session-end")
+    services.assign(system, client_id, "readiness-ruler", timing="session-start", every=4)
+    return {"story": story, "sessions": sessions,
+            "language": "es" if story == "spanish" or rng.random() < 0.2 else "en",
+            "importance": float(rng.uniform(3, 9)), "confidence": float(rng.uniform(2, 9)),
+            "alliance": float(rng.uniform(6.5, 9.2)), "sex": str(rng.choice(["female", "male"])),
+            "urica": {s.id: s.items for s in services.kit.instrument("urica").scores
+                      if s.id in ("pc", "c", "a")}}
+
+
+def _recovery_answers(plan: dict[str, Any], number: int, rng: np.random.Generator
+                      ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(instrument, answers, attributes) due at this session for a recovery-focus client."""
+    n, story, due = plan["sessions"], plan["story"], []
+    progress = (number - 1) / max(1, n - 1)
+    if number % 4 == 1 or number == n:
+        importance, confidence = plan["importance"], plan["confidence"]
+        if story == "readiness-rising":
+            importance, confidence = 2 + 7 * progress, 7.0
+        elif story == "confidence-low":
+            importance, confidence = 9.0, 2 + rng.integers(0, 2)
+        due.append(("readiness-ruler", {"importance": int(round(importance)),
+                                        "confidence": int(round(confidence))}, {}))
+    if number == 1:
+        drinks = (3, 2, 2) if story == "confidence-low" else tuple(
+            int(v) for v in rng.integers(1, 4, 3))
+        due.append(("audit-c", dict(zip(("1", "2", "3"), drinks, strict=True)),
+                    {"sex": plan["sex"]}))
+    if number in (1, n) and n >= 2:
+        leading = ("c" if story == "readiness-rising" and number == 1 else
+                   "a" if story == "readiness-rising" else str(rng.choice(["pc", "c", "a"])))
+        answers = {str(i): 2 for i in range(1, 33)}
+        answers.update({item: 5 for item in plan["urica"][leading]})
+        due.append(("urica", answers, {}))
+    values = np.clip(np.round(plan["alliance"] + rng.normal(0, 0.7, len(RECOVERY_ITEMS))), 0,
+                     10).astype(int)
+    checkin: dict[str, Any] = dict(zip(RECOVERY_ITEMS, map(int, values), strict=True))
+    if story == "unsure-return" and number == n:
+        checkin["return"] = 3
+    elif number < n or story != "unsure-return":
+        checkin["return"] = max(checkin["return"], 5)
+    checkin["safe"] = max(checkin["safe"], 5)
+    due.append(("recovery-checkin", checkin, {}))
+    return due
+
+
+def recovery_session(services: Services, kiosk: Actor, seed: int, code: str,
+                     plan: dict[str, Any], number: int, client_id: int, session_id: int,
+                     start: dt.datetime) -> tuple[int, int]:
+    """Submit what is due at one session through the kiosk; (responses, alerts raised)."""
+    rng = np.random.default_rng([seed, 14, number, int(code.rsplit("-", 1)[1])])
+    count = alerts = 0
+    for instrument_id, answers, attributes in _recovery_answers(plan, number, rng):
+        saved = services.submit_response(
+            kiosk, client_id=client_id, instrument_id=instrument_id, answers=answers,
+            session_id=session_id, source="kiosk", started_at=start, attributes=attributes,
+            language=plan["language"], idempotency_key=str(uuid.uuid5(
+                DEMO_NAMESPACE, f"{seed}:{code}:{number}:{instrument_id}")))
+        count, alerts = count + 1, alerts + len(saved.alerts)
+    return count, alerts
+
+
+def recovery_note(services: Services, plan: dict[str, Any], client_id: int,
+                  therapist_id: int, therapist: str) -> None:
+    """A what-works note by the therapist for the storyline clients (demo wording)."""
+    notes = {
+        "readiness-rising": ("Wants to be there for their daughter's graduation.",
+                             "Explored values first; now planning small steps together.",
+                             [("alliance-kit-motivation", "reasons-high")]),
+        "confidence-low": ("Worried about their health and their job.",
+                           "Recalled stopping smoking in 2019; one step at a time.",
+                           [("alliance-kit-motivation", "confidence-low")]),
+    }
+    if plan.get("story") in notes:
+        reasons, approach, guidance = notes[plan["story"]]
+        services.record_what_works(Actor(therapist, "therapist", therapist_id), client_id,
+                                   reasons=reasons, approach=approach, guidance=guidance)
+
+
+__all__ = ["RECOVERY_STORYLINES", "STORYLINES", "DemoRefused", "DemoSummary", "build_demo",
+           "has_data", "recovery_plan"]

@@ -88,4 +88,33 @@ def recovery_blocks(profile: MotivationProfile, entries: Sequence[Entry],
     return blocks
 
 
-__all__ = ["Block", "profile_rows", "recovery_blocks"]
+
+
+
+def headline(profile: MotivationProfile) -> list[tuple[str, str, str]]:
+    """(label, value, when and what changed) for the client page's summary row."""
+    summary = profile.summary()
+    facts = []
+    ruler = profile.latest_point("readiness-ruler")
+    if ruler is not None:
+        before = [p for p in profile.points if p.instrument_id == "readiness-ruler"][:-1]
+        for label, key in (("Importance", "importance"), ("Confidence", "confidence")):
+            value = summary[key]
+            note = f"{ruler.when:%d %b %Y}"
+            if before and value is not None:
+                old = before[-1].values.get(f"{key}-score", before[-1].values.get(key))
+                if old is not None:
+                    note += f" · was {_show(float(old))}"
+            facts.append((label, "—" if value is None else f"{_show(float(value))} / 10", note))
+    urica = profile.latest_point("urica")
+    if urica is not None:
+        readiness = summary["readiness"]
+        facts.append(("URICA stage", _show(summary["stage"]),
+                      f"{urica.when:%d %b %Y} · readiness {_show(readiness)}"))
+    audit_c = profile.latest_point("audit-c")
+    if audit_c is not None:
+        screen = summary["audit_c_positive"]
+        facts.append(("AUDIT-C", _show(summary["audit_c"]),
+                      f"{audit_c.when:%d %b %Y} · screen {_show(screen)}"))
+    return facts
+__all__ = ["Block", "headline", "profile_rows", "recovery_blocks"]

@@ -231,7 +231,7 @@ def build_profile(instruments: Mapping[str, Instrument], records: Iterable[Recor
     and derived measures are computed from the answers with the current definition.
     """
     points = []
-    for record in sorted(records, key=lambda r: (r.submitted_at, r.response_id)):
+    for record in sorted(records, key=lambda r: (r.date, r.submitted_at, r.response_id)):
         instrument = instruments.get(record.instrument_id)
         if record.instrument_id not in PROFILE_INSTRUMENTS or instrument is None:
             continue
@@ -246,7 +246,11 @@ def build_profile(instruments: Mapping[str, Instrument], records: Iterable[Recor
             if band:
                 values[f"{score_id}_band"] = band
         values |= derive(record.instrument_id, values, high_from)
-        points.append(ProfilePoint(record.submitted_at, record.session, record.instrument_id,
+        # When it was answered: the session's date when linked to one (history imported or
+        # entered later keeps its place), else the moment it was submitted.
+        when = record.submitted_at if record.session_date is None else dt.datetime.combine(
+            record.session_date, dt.time(12), tzinfo=dt.UTC)
+        points.append(ProfilePoint(when, record.session, record.instrument_id,
                                    record.language, values))
     return MotivationProfile(points)
 

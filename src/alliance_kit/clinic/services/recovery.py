@@ -19,6 +19,7 @@ from alliance_kit.engine.motivation import PROFILE_INSTRUMENTS, MotivationProfil
 from alliance_kit.engine.records import Record
 from alliance_kit.store import audit
 from alliance_kit.store.models import Client, Response, Score, WhatWorksNote
+from alliance_kit.store.models import Session as SessionRow
 
 #: Longest reasons or approach text, in characters.
 MAX_NOTE = 4000
@@ -49,7 +50,9 @@ def client_records(session: Session, client_id: int,
     """One client's current (not replaced) responses with their current scores, oldest
     first. No access check and no audit: callers do both."""
     replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
-    query = (select(Response, Client.code).join(Client, Client.id == Response.client_id)
+    query = (select(Response, Client.code, SessionRow.date)
+             .join(Client, Client.id == Response.client_id)
+             .outerjoin(SessionRow, SessionRow.id == Response.session_id)
              .where(Response.client_id == client_id, Response.id.not_in(replaced))
              .order_by(Response.submitted_at, Response.id))
     if instrument_ids is not None:
@@ -65,7 +68,8 @@ def client_records(session: Session, client_id: int,
             scores.setdefault(s.response_id, {})[s.score_id] = (s.value, s.band)
     return [Record(r.id, str(r.id), r.client_id, code, r.instrument_id, r.instrument_version,
                    r.session_number, _aware(r.submitted_at), r.language, dict(r.answers),
-                   dict(r.attributes or {}), scores.get(r.id, {})) for r, code in rows]
+                   dict(r.attributes or {}), scores.get(r.id, {}), day)
+            for r, code, day in rows]
 
 
 def clean_text(text: str | None, what: str) -> str:

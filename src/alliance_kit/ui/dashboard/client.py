@@ -11,6 +11,7 @@ from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.ui.context import App
+from alliance_kit.ui.dashboard import recovery
 from alliance_kit.ui.dashboard.alerts import alert_panel
 from alliance_kit.ui.dashboard.common import CURRENT, KEY, open_caseload, ready, show_flash
 from alliance_kit.ui.text import plain
@@ -67,15 +68,19 @@ def _client(app: App, client_id: int) -> None:
     show_flash()
     st.subheader("Open alerts", anchor=False)
     alert_panel(app, services.open_alerts(actor, client_id))
+    profile, prompts = recovery.summary(app, client_id)
     history = services.client_history(actor, client_id)
     responses = data.client_responses(services, actor, client_id)
-    trends, answers, due = st.tabs(["Trends", "Latest answers", "Assignments"])
+    trends, answers, due, focus = st.tabs(["Trends", "Latest answers", "Assignments",
+                                           "Recovery focus"])
     with trends:
         _trends(app, client_id, history, responses)
     with answers:
         _answers(app, responses)
     with due:
         _assignments(app, client_id)
+    with focus:
+        recovery.tab(app, client_id, profile, prompts)
 
 
 def _trends(app: App, client_id: int, history: pd.DataFrame, responses: pd.DataFrame) -> None:
