@@ -29,14 +29,16 @@ def summary(app: App, client_id: int) -> tuple[MotivationProfile, list[Entry]]:
         st.subheader("Motivation and tailored prompts", anchor=False)
         facts = headline(profile)
         if facts:
-            for column, (label, value, note) in zip(st.columns(len(facts)), facts, strict=True):
-                column.metric(label, value, help=note)
-                column.caption(plain(note))
+            for start in range(0, len(facts), 2):  # two per row: readable on a tablet
+                row = facts[start:start + 2]
+                for column, (label, value, note) in zip(st.columns(2), row, strict=False):
+                    column.metric(label, value)
+                    column.markdown(plain(note))
             quadrant = profile.summary()["quadrant"]
             if quadrant:
-                st.caption(plain(f"Readiness ruler: {QUADRANT_WORDS[quadrant]}."))
+                st.markdown(plain(f"Readiness ruler: {QUADRANT_WORDS[quadrant]}."))
         else:
-            st.caption("No readiness ruler, URICA or AUDIT-C answers yet: assign one to see "
+            st.markdown("No readiness ruler, URICA or AUDIT-C answers yet: assign one to see "
                        "the profile.")
         if entries:
             st.markdown("**Prompts to consider**")
@@ -47,13 +49,13 @@ def summary(app: App, client_id: int) -> tuple[MotivationProfile, list[Entry]]:
                     for entry in entries[SHOWN:]:
                         _prompt(entry)
         elif facts:
-            st.caption("No guidance entry matches the latest answers.")
+            st.markdown("No guidance entry matches the latest answers.")
     return profile, entries
 
 
 def _prompt(entry: Entry) -> None:
     st.markdown(f"**{plain(entry.title_in('en'))}**  \n{plain(entry.text_in('en'))}")
-    st.caption(plain(entry.citation))
+    st.markdown(f"*{plain(entry.citation)}*")
 
 
 def tab(app: App, client_id: int, profile: MotivationProfile, entries: list[Entry]) -> None:
@@ -80,7 +82,7 @@ def _history(profile: MotivationProfile) -> None:
         chart = alt.Chart(long).mark_line(point=True).encode(
             x=alt.X("date:T", title="Date"),
             y=alt.Y("value:Q", title="Ruler (0-10)", scale=alt.Scale(domain=[0, 10])),
-            color=alt.Color("ruler:N", title="Ruler"),
+            color=alt.Color("ruler:N", title="Ruler", legend=alt.Legend(orient="bottom")),
             strokeDash=alt.StrokeDash("ruler:N", legend=None),
         ).properties(height=220)
         st.altair_chart(chart, width="stretch", key=f"{KEY}:recovery:chart")
@@ -90,14 +92,14 @@ def _what_works(app: App, client_id: int, entries: list[Entry]) -> None:
     st.markdown("**What works for this client**")
     notes = app.services.what_works(app.actor, client_id)
     if not notes:
-        st.caption("No notes yet: record the client's own reasons for change and the "
+        st.markdown("No notes yet: record the client's own reasons for change and the "
                    "approach you chose together.")
     for number, note in enumerate(notes):
         box = st.container(border=True) if number == 0 else None
         if number == 1:
             box = st.expander(f"History: {len(notes) - 1} earlier note(s)")
         with box:
-            st.caption(plain(f"{note.written_at:%d %b %Y %H:%M} UTC · {note.author}"
+            st.markdown(plain(f"{note.written_at:%d %b %Y %H:%M} UTC · {note.author}"
                              f"{' · current' if number == 0 else ''}"))
             if note.reasons:
                 st.markdown(f"**Their reasons for change:** {plain(note.reasons)}")
@@ -133,7 +135,7 @@ def _what_works(app: App, client_id: int, entries: list[Entry]) -> None:
 
 def _feedback_sheet(app: App, client_id: int, profile: MotivationProfile) -> None:
     st.markdown("**Personal feedback sheet**")
-    st.caption("One page for the client, in their language: their AUDIT-C and readiness "
+    st.markdown("One page for the client, in their language: their AUDIT-C and readiness "
                "answers in plain words, next to low-risk drinking limits. Go through it "
                "with them.")
     latest = profile.points[-1].language if profile.points else "en"
