@@ -1,5 +1,5 @@
-"""Registers the built-in guidance pack, the clinic's own packs, and the ``alliance-kit
-guidance`` commands.
+"""Registers the built-in guidance pack, the clinic's own packs, the "Guidance and feedback"
+page and the ``alliance-kit guidance`` commands.
 
 Packs come from ``instruments/guidance/`` beside the bundled instruments (the project's
 motivation and recovery prompts) and from the folder ``ALLIANCE_KIT_GUIDANCE_DIR`` names.
@@ -29,6 +29,15 @@ def guidance_folders() -> list[Path]:
 @hookimpl
 def register_guidance():
     return guidance_folders()
+
+
+@hookimpl
+def register_pages(kit):
+    from alliance_kit.types import STAFF, Page
+    from alliance_kit.ui import guidance_page
+
+    return [Page("Guidance and feedback", guidance_page.render, "guidance",
+                 ":material/tips_and_updates:", "Instruments", roles=STAFF)]
 
 
 @hookimpl

@@ -11,6 +11,7 @@ import streamlit as st
 
 from alliance_kit.clinic import exports, reports
 from alliance_kit.clinic.access import AccessDenied
+from alliance_kit.ui import recovery_exports
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain
 
@@ -27,11 +28,14 @@ def render(app: App) -> None:
         return
     st.caption("Exports hold your clients' answers: every export is recorded in the audit "
                "log. Store files only where clinical records may be kept.")
-    table, report = st.tabs(["Responses", "Client report (PDF)"])
+    table, report, recovery = st.tabs(["Responses", "Client report (PDF)",
+                                       "Motivation and what works"])
     with table:
         _responses(app)
     with report:
         _report(app)
+    with recovery:
+        recovery_exports.render_section(app)
 
 
 def _responses(app: App) -> None:
