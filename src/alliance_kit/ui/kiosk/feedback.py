@@ -60,5 +60,5 @@ def show(_) -> bool:
         for heading, lines in kept:
             st.markdown(f"**{plain(heading)}**")
             st.markdown("\n".join(f"- {plain(line)}" for line in lines))
-        st.caption(_(ASK_STAFF))
+        st.markdown(_(ASK_STAFF))
     return True

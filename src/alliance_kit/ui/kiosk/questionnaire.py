@@ -76,7 +76,8 @@ def _screen(app: App, current: kiosk.KioskState) -> None:
         return
     total = len(handover.instruments)
     if total > 1:
-        st.caption(_("Questionnaire {n} of {total}").format(n=current.step + 1, total=total))
+        # Plain text, not st.caption: the caption grey fails contrast (4.15:1) on white.
+        st.markdown(_("Questionnaire {n} of {total}").format(n=current.step + 1, total=total))
     st.title(plain(wording.title), anchor=False)
     if wording.stem:
         st.markdown(plain(wording.stem))
