@@ -89,3 +89,17 @@ def test_empty_profile(kit) -> None:
     profile = build_profile(kit.instruments, [])
     assert profile.empty and profile.table().empty
     assert set(profile.summary().values()) == {None}
+
+
+def test_one_record_that_no_longer_validates_does_not_spoil_the_others(kit) -> None:
+    records = [record(1, 3, "readiness-ruler", {"importance": 2, "confidence": 8}),
+               record(2, 4, "readiness-ruler", {"importance": 12, "confidence": 8},
+                      scores={"importance-score": (10.0, None), "confidence-score": (8.0, None)}),
+               record(3, 5, "audit-c", {"1": 2, "2": 1, "3": 0}),
+               record(4, 6, "audit-c", {"1": 2, "2": 1, "3": 0}, {"sex": "male"})]
+    points = build_profile(kit.instruments, records).points
+    assert points[0].values["quadrant"] == "importance-low"
+    assert points[1].values["importance-score"] == 10 and "importance" not in points[1].values
+    assert points[1].values["quadrant"] == "both-high"  # from the stored scores
+    assert points[2].values["total_positive"] is True   # sex unknown: the lower cut-off
+    assert points[3].values["total_positive"] is False

@@ -134,26 +134,49 @@ def score_values(instrument: Instrument, answers: Mapping[str, Any],
 
     Raises :class:`~alliance_kit.engine.responses.InvalidResponses` for answers off the scale.
     """
-    row = {**dict(attributes or {}), **dict(answers)}
-    result = score(instrument, row)
-    values: dict[str, Any] = {}
+    return score_rows(instrument, [{**dict(attributes or {}), **dict(answers)}])[0]
+
+
+def score_rows(instrument: Instrument, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`score_values` for many responses (answers and attributes in one dict each),
+    scored in one vectorized pass."""
+    result = score(instrument, pd.DataFrame(rows) if rows else pd.DataFrame())
+    out: list[dict[str, Any]] = [{} for _ in rows]
     for item_id, column in result.item_values.items():
-        number = _number(column[0])
-        if number is not None:
-            values[item_id] = number
+        for index, value in enumerate(column):
+            number = _number(value)
+            if number is not None:
+                out[index][item_id] = number
     for score_id in result.scores.columns:
-        number = _number(result.scores[score_id].iloc[0])
-        if number is not None:
-            values[score_id] = number
+        for index, value in enumerate(result.scores[score_id].to_numpy()):
+            number = _number(value)
+            if number is not None:
+                out[index][score_id] = number
     for score_id in result.bands.columns:
-        band = result.bands[score_id].iloc[0]
-        if isinstance(band, str):
-            values[f"{score_id}_band"] = band
+        for index, band in enumerate(result.bands[score_id]):
+            if isinstance(band, str):
+                out[index][f"{score_id}_band"] = band
     for name in result.flags.columns:
-        flag = result.flags[name].iloc[0]
-        if flag is not pd.NA and flag is not None:
-            values[name] = bool(flag)
-    return values | derive(instrument.id, values)
+        for index, flag in enumerate(result.flags[name]):
+            if flag is not pd.NA and flag is not None:
+                out[index][name] = bool(flag)
+    return [values | derive(instrument.id, values) for values in out]
+
+
+def _computed(instrument: Instrument, records: list[Record]) -> list[dict[str, Any]]:
+    """Measures from the answers, all of one instrument's records at once; a record that
+    no longer validates (stored under an older version) gets only its stored scores."""
+    rows = [{**dict(r.attributes), **dict(r.answers)} for r in records]
+    try:
+        return score_rows(instrument, rows)
+    except ValueError:
+        found = []
+        for row in rows:
+            try:
+                found.append(score_rows(instrument, [row])[0])
+            except ValueError:
+                found.append({})
+        return found
 
 
 @dataclass(frozen=True)
@@ -230,15 +253,17 @@ def build_profile(instruments: Mapping[str, Instrument], records: Iterable[Recor
     Stored scores are used as stored (they carry the version that made them); bands, flags
     and derived measures are computed from the answers with the current definition.
     """
+    chosen = sorted((r for r in records if r.instrument_id in PROFILE_INSTRUMENTS
+                     and r.instrument_id in instruments),
+                    key=lambda r: (r.date, r.submitted_at, r.response_id))
+    computed: dict[int, dict[str, Any]] = {}
+    for instrument_id in {r.instrument_id for r in chosen}:
+        mine = [r for r in chosen if r.instrument_id == instrument_id]
+        computed.update(zip((id(r) for r in mine),
+                            _computed(instruments[instrument_id], mine), strict=True))
     points = []
-    for record in sorted(records, key=lambda r: (r.date, r.submitted_at, r.response_id)):
-        instrument = instruments.get(record.instrument_id)
-        if record.instrument_id not in PROFILE_INSTRUMENTS or instrument is None:
-            continue
-        try:
-            values = score_values(instrument, record.answers, record.attributes)
-        except ValueError:  # stored under an older version that no longer validates
-            values = {}
+    for record in chosen:
+        values = computed[id(record)]
         for score_id, (value, band) in record.scores.items():
             number = _number(value)
             if number is not None:
@@ -257,5 +282,5 @@ def build_profile(instruments: Mapping[str, Instrument], records: Iterable[Recor
 
 __all__ = ["AUDIT_C", "HIGH_FROM", "PROFILE_INSTRUMENTS", "QUADRANTS", "QUADRANT_WORDS",
            "READINESS_RULER", "STAGES", "URICA", "Measure", "MotivationProfile",
-           "ProfilePoint", "build_profile", "derive", "measures", "quadrant", "score_values",
-           "stage"]
+           "ProfilePoint", "build_profile", "derive", "measures", "quadrant", "score_rows",
+           "score_values", "stage"]
