@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.services.recovery import MAX_NOTE
+from alliance_kit.store.models import Response
 from tests.conftest import row_counts as counts
 
 SYSTEM = Actor.system("test:recovery")
@@ -204,3 +205,43 @@ def test_report_and_exports_include_the_recovery_focus(services, store, client):
         exported = session.execute(text(
             "SELECT entity FROM audit_log WHERE action = 'export' ORDER BY seq")).scalars().all()
     assert {"report", "motivation", "what-works"} <= set(exported)
+
+
+# ---- the demo clinic's recovery-focus clients ----------------------------------------------
+
+
+def test_demo_recovery_storylines(kit, store, services):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from alliance_kit.clinic.demo import RECOVERY_STORYLINES, build_demo
+    from alliance_kit.store.models import Assignment
+
+    summary = build_demo(store, kit, seed=5, clients=10, today=dt.date(2026, 3, 18))
+    assert set(summary.recovery) == set(RECOVERY_STORYLINES)
+    assert any(RECOVERY_STORYLINES["unsure-return"] in line for line in summary.lines())
+    codes = {code: client_id for code, client_id in summary.clients.items()}
+    rising = codes[summary.recovery["readiness-rising"]]
+    profile = services.motivation_profile(SYSTEM, rising)
+    importance = profile.table()["importance"].tolist()
+    assert importance[0] == 2 and importance[-1] == 9
+    first = services.kit.guidance["alliance-kit-motivation"]
+    from alliance_kit.engine.guidance import match
+
+    early = match([first], {"readiness-ruler": profile.points[0].values})
+    _, late = services.tailored_guidance(SYSTEM, rising)
+    assert {e.id for e in early} != {e.id for e in late}
+    assert services.what_works(SYSTEM, rising)[0].reasons
+    unsure = codes[summary.recovery["unsure-return"]]
+    alerts = services.open_alerts(SYSTEM, unsure)
+    assert "recovery-checkin:unsure-return" in set(alerts["instrument_id"] + ":"
+                                                   + alerts["rule_id"])
+    with store.read() as session:
+        assigned = set(session.execute(select(Assignment.client_id).where(
+            Assignment.instrument_id == "recovery-checkin")).scalars())
+        spanish = session.execute(select(Response.language).where(
+            Response.client_id == codes[summary.recovery["spanish"]],
+            Response.instrument_id == "recovery-checkin")).scalars().all()
+    assert assigned == {codes[c] for c in codes if (int(c[3:]) - 1001) % 3 == 0}
+    assert spanish and set(spanish) == {"es"}
