@@ -20,7 +20,7 @@ says which files are read)::
 
     # 1. wrap new strings in _() in a page, or list them in MESSAGES below with N_()
     # 2. extract them into the template
-    pybabel extract -F babel.cfg -k N_ --add-comments=TRANSLATORS: --no-location \\
+    pybabel extract -F babel.cfg -k N_ -k translate --add-comments=TRANSLATORS: --no-location \\
         --sort-output --project=alliance_kit -o src/alliance_kit/locale/alliance_kit.pot .
     # 3. merge the template into every catalogue, write each new msgstr, then compile
     pybabel update -i src/alliance_kit/locale/alliance_kit.pot -d src/alliance_kit/locale \\

@@ -176,8 +176,7 @@ def drinking_sections(answers: Mapping[str, Any], sex: str | None, limits: Drink
         told.lines.append(_(HOW_MANY[many]))
     if often and six is not None:
         told.lines.append(_(SIX_OR_MORE[six]))
-    shown = Section(_("Low-risk drinking limits: {title}").format(
-        title=text_in(limits.title, language)))
+    shown = Section(text_in(limits.title, language))  # names the guideline itself
     mine = limits.for_respondent(sex)
     for limit in mine:
         parts = []
