@@ -17,7 +17,7 @@ def render(app: App) -> None:
     kit, store = app.kit, services.store
     st.title("Alert settings")
     st.caption("Switch off the rules this clinic does not use. Safety alerts (such as "
-               "PHQ-9 item 9) cannot be switched off.")
+               "PHQ-9 item 9, answered or left blank) cannot be switched off.")
     current = settings.alert_settings(store)
     off = []
     with st.form(f"{KEY}:form"):
@@ -29,7 +29,7 @@ def render(app: App) -> None:
             for alert in instrument.alerts:
                 name = f"{instrument_id}:{alert.id}"
                 words = alert_rule_words(alert, instrument)
-                safety = alert.severity == "safety"
+                safety = alert.protected
                 on = st.checkbox(plain(f"{alert.id} ({alert.severity}): {words}"),
                                  value=safety or current.enabled(instrument_id, alert.id),
                                  disabled=safety, key=f"{KEY}:{name}")
