@@ -124,7 +124,9 @@ def test_missing_required_item_is_named(phq9):
 
 def test_null_for_a_required_item(phq9):
     errors = validate_response(phq9, {**GOOD_PHQ9, "6": None})
-    assert [e.column for e in errors] == ["6"]
+    assert [(e.column, e.message) for e in errors] == [("6", "required: answer it")]
+    # A paper form may leave it blank: the score's missing-data rule takes over.
+    assert validate_response(phq9, {**GOOD_PHQ9, "6": None}, complete=False) == []
 
 
 def test_several_problems_reported_together(phq9):
@@ -160,6 +162,13 @@ def test_auditc_asked_items_are_required_when_drinking(auditc):
     errors = validate_response(auditc, {"1": 2, "3": 1})
     assert [e.column for e in errors] == ["2"]
     assert validate_response(auditc, {"1": 2, "2": 1, "3": 1}) == []
+
+
+def test_auditc_asked_items_sent_blank_are_required_too(auditc):
+    # The kiosk sends None for an unanswered question: asked and required, it is refused.
+    errors = validate_response(auditc, {"1": 2, "2": None, "3": 1})
+    assert [(e.column, e.message) for e in errors] == [("2", "required: answer it")]
+    assert validate_response(auditc, {"1": 0, "2": None, "3": None}) == []
 
 
 def test_auditc_skip_logic_in_a_table_scores_as_the_rule_says(auditc):

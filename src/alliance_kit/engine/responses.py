@@ -136,7 +136,10 @@ def response_schema(instrument: Instrument) -> dict[str, Any]:
             conditional.append(
                 {
                     "if": when,
-                    "then": {"required": [item.id]} if item.required else {},
+                    # Asked and required: present and not null (a blank is no answer).
+                    "then": {"required": [item.id],
+                             "properties": {item.id: {"not": {"type": "null"}}}}
+                    if item.required else {},
                     "else": {"properties": {item.id: {"type": "null"}}},
                 }
             )
@@ -174,6 +177,8 @@ def schema_problems(instrument: Instrument, answers: Mapping[str, Any], *,
     errors: list[ResponseError] = []
     total = 0
     items = {item.id for item in instrument.items}
+    if not complete:  # a blank answer is no answer: required or not, it may be left out
+        answers = {key: value for key, value in answers.items() if value is not None}
     # Answers are numbers, text or blank. Anything else (lists, dicts, integers too long
     # to print) is refused here: even describing it could exhaust memory or the stack.
     odd = [(str(key)[:60], value) for key, value in answers.items()
@@ -211,6 +216,8 @@ def answers_frame(answers: Mapping[str, Any]) -> pd.DataFrame:
 
 def _answer_error(instrument: Instrument, item_id: str, value: Any, answers) -> ResponseError:
     item = instrument.item(item_id)
+    if value is None and item.required:
+        return ResponseError(0, item_id, "required: answer it")
     if item.ask_if is not None and value is not None:
         return ResponseError(0, item_id, f"answered, but the item is only asked when "
                              f"{rules.describe(item.ask_if)}: leave it blank")
