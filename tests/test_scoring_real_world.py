@@ -248,7 +248,7 @@ def test_srs_rupture_over_a_session_without_an_srs(kit, compare_to, fires) -> No
     if fires:
         assert found["value"].item() == pytest.approx(2.0)
         assert found["detail"].item() == (
-            "measured from session 1 (38 to 36), the last earlier one with a score")
+            "measured from session 1, the last earlier one with a score: 38 to 36")
 
 
 def test_srs_rupture_default_is_last_available_and_says_the_session(kit) -> None:
@@ -258,7 +258,7 @@ def test_srs_rupture_default_is_last_available_and_says_the_session(kit) -> None
     found = evaluate_alerts(srs, result, frame, client="client", order="session")
     found = found[found["alert"] == "rupture"]
     assert found["row"].tolist() == [1]
-    assert found["detail"].item() == "measured from session 1 (38 to 36.8)"
+    assert found["detail"].item() == "measured from session 1: 38 to 36.8"
 
 
 def test_checkin_drop_skips_a_missing_session(kit) -> None:

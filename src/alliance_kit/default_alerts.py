@@ -162,10 +162,10 @@ class DropAlert(AlertType):
                                                     strict=True)):
             if position < 0:
                 continue
-            words = f"measured from {labels[position]} ({value:g} to {current[row]:g})"
+            words = f"measured from {labels[position]}"
             if position != just_before[row]:
                 words += ", the last earlier one with a score"
-            out[row] = words
+            out[row] = f"{words}: {value:g} to {current[row]:g}"
         return out
 
     def describe(self, alert, definition) -> str:

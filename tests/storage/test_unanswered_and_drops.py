@@ -107,7 +107,7 @@ def test_a_rupture_over_a_session_without_an_srs_total_says_which_session(servic
     rupture = next(a for a in raised[2] if a["rule_id"] == "rupture")
     assert rupture["value"] == pytest.approx(2.0)
     assert rupture["message"].endswith(
-        "(measured from session 1 (38 to 36), the last earlier one with a score)")
+        "(measured from session 1, the last earlier one with a score: 38 to 36)")
     stored = services.open_alerts(ana, client_id)
     assert stored.loc[stored["rule_id"] == "rupture", "message"].item() == rupture["message"]
 
@@ -121,4 +121,4 @@ def test_a_drop_next_to_the_previous_session_says_so_too(services, client):
                                         answers=srs(value), idempotency_key=f"t{number}",
                                         session_id=session_id)
     rupture = next(a for a in last.alerts if a["rule_id"] == "rupture")
-    assert rupture["message"].endswith("(measured from session 1 (38 to 36))")
+    assert rupture["message"].endswith("(measured from session 1: 38 to 36)")
