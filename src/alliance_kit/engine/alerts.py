@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -86,13 +87,23 @@ def alert_ids(instrument: Instrument, result: ScoreResult, answers: pd.DataFrame
     most urgent first, joined with ';' ('' where none). ``series`` are
     :func:`evaluate_alerts`'s ``client``/``order``/``labels`` (for rules that compare
     sessions)."""
-    raised = evaluate_alerts(instrument, result, answers, **series)
-    out = pd.Series("", index=result.scores.index, dtype=object, name="alerts")
-    if raised.empty:
-        return out
-    joined = raised.groupby("row", sort=False)["alert"].agg(";".join)
-    out.loc[joined.index] = joined.to_numpy()
-    return out
+    by_position = dataclasses.replace(result, scores=result.scores.reset_index(drop=True))
+    raised = evaluate_alerts(instrument, by_position, answers, **series)
+    out = np.full(len(result.scores), "", dtype=object)
+    # Rule by rule, most urgent first, then in the definition's order: vectorized joins
+    # (a million responses take well under a second).
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rules = sorted(enumerate(instrument.alerts), key=lambda pair: (rank[pair[1].severity],
+                                                                   pair[0]))
+    rows_by_rule = raised.groupby("alert", sort=False)["row"]
+    found = set(raised["alert"])
+    for _, alert in rules:
+        if alert.id not in found:
+            continue
+        rows = rows_by_rule.get_group(alert.id).to_numpy(dtype=int)
+        first = out[rows] == ""
+        out[rows] = np.where(first, alert.id, out[rows] + ";" + alert.id)
+    return pd.Series(out, index=result.scores.index, dtype=object, name="alerts")
 
 
 def _labels(answers: pd.DataFrame | None, order: str | Sequence | None,

@@ -17,7 +17,7 @@ def render(app: App) -> None:
     kit, store = app.kit, services.store
     st.title("Alert settings")
     st.caption("Switch off the rules this clinic does not use. Safety alerts (such as "
-               "PHQ-9 item 9, answered or left blank) cannot be switched off.")
+               "PHQ-9 item 9) cannot be switched off.")
     current = settings.alert_settings(store)
     off = []
     with st.form(f"{KEY}:form"):
