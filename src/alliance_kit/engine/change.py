@@ -306,22 +306,28 @@ def previous_scores(frame: pd.DataFrame, *, client: str, order: str, score: str,
     """
     if compare_to not in COMPARE_TO:
         raise ValueError(f"compare_to={compare_to!r}: use one of {', '.join(COMPARE_TO)}")
-    work = _ordered(frame, client, order, score)
-    work["position"] = np.arange(len(frame), dtype=float)[work.index.to_numpy()]
-    if compare_to == "last_available":
-        available = work["position"].where(work["score"].notna())
-        position = available.groupby(work["client"], sort=False).shift(1)
-        position = position.groupby(work["client"], sort=False).ffill()
-    else:
-        position = work.groupby("client", sort=False)["position"].shift(1)
-    position = position.sort_index().to_numpy(dtype=float)
+    for name in (client, order, score):
+        if name not in frame.columns:
+            raise KeyError(f"column {name!r} not in frame")
+    n = len(frame)
     values = _as_float_array(frame[score])
-    known = np.isfinite(position)
-    previous = np.full(len(frame), np.nan)
-    previous[known] = values[position[known].astype(int)]
-    return pd.DataFrame({"previous": previous,
-                         "position": np.where(known, position, -1).astype(int)},
-                        index=frame.index)
+    # Numpy, not a pandas groupby: this runs at every submission, on a client's history.
+    clients = pd.factorize(pd.Series(frame[client].to_numpy()), use_na_sentinel=True)[0]
+    ranks = pd.Series(frame[order].to_numpy()).rank(method="first", na_option="bottom")
+    sorted_rows = np.lexsort((ranks.to_numpy(dtype=float), clients))
+    group = clients[sorted_rows]
+    steps = np.arange(n)
+    starts = np.maximum.accumulate(np.where(np.r_[True, group[1:] != group[:-1]], steps, 0))
+    if compare_to == "last_available":
+        seen = np.where(np.isfinite(values[sorted_rows]), steps, -1)
+        last = np.r_[-1, np.maximum.accumulate(seen)[:-1]] if n else seen
+    else:
+        last = steps - 1
+    ok = (last >= starts) & (group >= 0)
+    position = np.full(n, -1)
+    position[sorted_rows[ok]] = sorted_rows[last[ok]]
+    previous = np.where(position >= 0, values[np.maximum(position, 0)], np.nan)
+    return pd.DataFrame({"previous": previous, "position": position}, index=frame.index)
 
 
 def drops(frame: pd.DataFrame, *, client: str, order: str, score: str,
