@@ -32,7 +32,7 @@ def test_instruments_list_one_tab_separated_line_each(kit):
     lines = result.output.splitlines()
     assert [line.split("\t")[0] for line in lines] == sorted(kit.instruments)
     phq = next(line for line in lines if line.startswith("phq-9\t")).split("\t")
-    assert phq[1] == "1.0.0"
+    assert phq[1] == "1.1.0"
     assert "PHQ-9" in phq[2]
     assert phq[3] == "open"
     wai = next(line for line in lines if line.startswith("wai-sr\t")).split("\t")

@@ -44,7 +44,7 @@ def test_bundled_definition_loads_without_problems(path):
 
 
 def test_phq9_model(phq9):
-    assert phq9.id == "phq-9" and phq9.version == "1.0.0"
+    assert phq9.id == "phq-9" and phq9.version == "1.1.0"
     assert [i.id for i in phq9.items] == [str(n) for n in range(1, 11)]
     assert phq9.item("10").scored is False and phq9.item("10").required is False
     total = phq9.score("total")

@@ -77,7 +77,7 @@ def test_catalog_row_shows_the_published_facts(kit) -> None:
     rows = {line.split("`")[1]: line for line in catalog.instruments_markdown(kit).splitlines()
             if line.startswith("| [`")}
     phq = rows["phq-9"]
-    for fact in ("| 1.0.0 |", "| 10 |", "`total` sum 0 to 27", "Minimal 0–4", "Severe 20–27",
+    for fact in ("| 1.1.0 |", "| 10 |", "`total` sum 0 to 27", "Minimal 0–4", "Severe 20–27",
                  "`caseness`: `total` at or above 10", "6 points", "`self-harm` (safety)",
                  "| Public domain |", "| open |"):
         assert fact in phq, fact

@@ -160,6 +160,23 @@ CASES = [
           session("b", 1, same(8, RECOVERY)),
           session("b", 2, {**same(6, RECOVERY), "return": 7})],
          {1}, "drop >= 2 vs previous session", series=True, values={1: 2}),
+    # PHQ-9 item 9 left blank: 'self-harm' cannot be judged, so 'self-harm-unanswered'
+    # (warning) fires, whether the total is prorated (rows 0, 2) or not (row 4: 3 blank);
+    # item 9 answered 0 or 1 does not fire it (1 fires 'self-harm' instead).
+    Case("phq-9", "self-harm-unanswered",
+         [{**phq(8), "9": NA}, phq(8, 0), {**phq(8), "9": NA, "1": NA}, phq(9, 1),
+          {**phq(3), "1": NA, "2": NA, "9": NA}],
+         {0, 2, 4}, "item 9 blank fires; answered does not", values={0: 1, 2: 1, 4: 1}),
+    # AUDIT-C with an asked item blank: no total, so the screen cannot be judged. Items 2-3
+    # after 'Never' were not asked, so they are not missing (row 1).
+    Case("audit-c", "incomplete",
+         [{"1": 2, "2": 1, "3": NA}, {"1": 0}, {"1": NA, "2": 1, "3": 1},
+          {"1": 2, "2": 1, "3": 1}],
+         {0, 2}, "an asked item blank", values={0: 1, 2: 1}),
+    # SRS with a line left blank: no total, so alliance concern cannot be judged.
+    Case("srs", "incomplete",
+         [vas(9, 9, 9, NA), vas(9, 9, 9, 9), vas(NA, NA, NA, NA), vas(10, 10, 10, 10)],
+         {0, 2}, "a line blank", values={0: 1, 2: 1}),
 ]
 
 
@@ -207,11 +224,15 @@ def test_safety_alert_sorts_first(kit) -> None:
     assert found["severity"].iloc[0] == "safety"
 
 
-def test_item9_missing_raises_no_alert(kit) -> None:
-    """A blank item 9 is not an answer above 0 (the total is prorated, the alert stays quiet)."""
+def test_item9_missing_raises_the_unanswered_alert_not_the_safety_one(kit) -> None:
+    """A blank item 9 is not an answer above 0, but it is not silence either: the total is
+    prorated and 'self-harm-unanswered' (warning) asks staff to ask in person."""
     instrument = kit.instrument("phq-9")
     result = alliance_kit.score(instrument, {**phq(8), "9": NA})
-    assert evaluate_alerts(instrument, result).empty
+    found = evaluate_alerts(instrument, result)
+    assert found[["alert", "severity", "value"]].values.tolist() == [
+        ["self-harm-unanswered", "warning", 1.0]]
+    assert "not answered" in found["message"].item()
 
 
 def test_series_alerts_need_client_and_order(kit) -> None:

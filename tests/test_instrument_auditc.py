@@ -40,17 +40,25 @@ def test_skip_works_without_columns_for_items_2_and_3(audit) -> None:
 
 
 @pytest.mark.parametrize("value", [0, 1, 4])
-def test_answering_item_2_after_never_is_rejected(audit, value: int) -> None:
-    with pytest.raises(alliance_kit.InvalidResponses) as caught:
-        alliance_kit.score(audit, {"1": 0, "2": value, "3": NA})
-    assert [(e.row, e.column) for e in caught.value.errors] == [(0, "2")]
-    assert "only asked when item '1'" in caught.value.errors[0].message
+def test_answering_item_2_after_never_scores_0_with_a_warning(audit, value: int) -> None:
+    # A paper form answered item 2 after 'Never': the rule says item 2 scores 0.
+    result = alliance_kit.score(audit, {"1": 0, "2": value, "3": NA})
+    assert result.scores["total"].item() == 0
+    assert result.answers().iloc[0].tolist() == [0, 0, 0]
+    assert [(w.row, w.column) for w in result.row_warnings] == [(0, "2")]
+    assert "only asked when item '1'" in result.row_warnings[0].message
+
+
+def test_answering_item_2_after_never_is_refused_for_the_clinic(audit) -> None:
+    # The kiosk and the clinic's database keep the stricter rule.
+    errors = alliance_kit.validate_response(audit, {"1": 0, "2": 1, "3": None})
+    assert [(e.column, "leave it blank" in e.message) for e in errors] == [("2", True)]
 
 
 def test_answering_both_skipped_items_names_both(audit) -> None:
-    with pytest.raises(alliance_kit.InvalidResponses) as caught:
-        alliance_kit.score(audit, {"1": 0, "2": 1, "3": 1})
-    assert sorted(e.column for e in caught.value.errors) == ["2", "3"]
+    result = alliance_kit.score(audit, {"1": 0, "2": 1, "3": 1})
+    assert sorted(w.column for w in result.row_warnings) == ["2", "3"]
+    assert result.scores["total"].item() == 0
 
 
 def test_drinkers_answer_all_three(audit) -> None:
@@ -109,10 +117,15 @@ def test_without_otherwise_unknown_sex_gives_no_flag(audit) -> None:
 
 
 @pytest.mark.parametrize("sex", ["other", "m", "2"])
-def test_sex_outside_female_male_is_rejected_naming_the_column(audit, sex: str) -> None:
+def test_sex_outside_female_male_uses_otherwise_naming_the_value(audit, sex: str) -> None:
+    # A value the definition does not list is read as not recorded: the cut-off's
+    # 'otherwise' (3) decides, and the row gets a warning naming the value.
     frame = pd.DataFrame([{"1": 1, "2": 1, "3": 1, "sex": "male"},
                           {"1": 1, "2": 1, "3": 1, "sex": sex}])
-    with pytest.raises(alliance_kit.InvalidResponses) as caught:
-        alliance_kit.score(audit, frame)
-    assert [(e.row, e.column) for e in caught.value.errors] == [(1, "sex")]
-    assert "female, male" in caught.value.errors[0].message
+    result = alliance_kit.score(audit, frame)
+    assert result.flags["total_positive"].tolist() == [False, True]  # 3: male no, other yes
+    assert [(w.row, w.column) for w in result.row_warnings] == [(1, "sex")]
+    message = result.row_warnings[0].message
+    assert f"{sex!r} is not one of female, male" in message
+    assert "cut-off 'positive' of 'total' used its 'otherwise' value 3" in message
+    assert result.warnings_by_row().tolist() == [None, f"sex: {message}"]

@@ -80,10 +80,11 @@ def test_clinical_cutoff_by_age_group(ors, items, age_group: str, clinical: bool
     assert bool(result.flags["total_clinical"].iloc[0]) is clinical
 
 
-def test_age_group_must_be_known(ors) -> None:
-    with pytest.raises(alliance_kit.InvalidResponses) as caught:
-        alliance_kit.score(ors, {**vas(5, 5, 5, 5), "age_group": "teen"})
-    assert [e.column for e in caught.value.errors] == ["age_group"]
+def test_unknown_age_group_uses_the_adult_cutoff_with_a_warning(ors) -> None:
+    result = alliance_kit.score(ors, {**vas(6.2, 6.2, 6.2, 6.3), "age_group": "teen"})
+    assert result.flags["total_clinical"].tolist() == [True]  # 24.9 < otherwise 25
+    assert [w.column for w in result.row_warnings] == ["age_group"]
+    assert "'teen' is not one of adult, adolescent, child" in result.row_warnings[0].message
 
 
 def test_all_four_items_needed(ors) -> None:

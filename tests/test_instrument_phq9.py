@@ -118,9 +118,14 @@ def test_item_10_is_not_scored(phq) -> None:
 
 
 def test_item_10_only_asked_when_total_above_0(phq) -> None:
-    with pytest.raises(alliance_kit.InvalidResponses) as caught:
-        alliance_kit.score(phq, {**with_total(0), "10": 0})
-    assert [e.column for e in caught.value.errors] == ["10"]
+    # Scoring a table ignores the answer, with a warning; the kiosk's rules refuse it.
+    result = alliance_kit.score(phq, {**with_total(0), "10": 0})
+    assert result.scores["total"].item() == 0
+    assert np.isnan(result.answers()["10"].item())
+    assert [(w.column, w.kind) for w in result.row_warnings] == [("10", "not-asked")]
+    assert "the answer was ignored" in result.row_warnings[0].message
+    errors = alliance_kit.validate_response(phq, {**with_total(0), "10": 0})
+    assert [e.column for e in errors] == ["10"]
 
 
 @pytest.mark.parametrize("value", [4, -1, 1.5, "often"])

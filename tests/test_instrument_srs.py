@@ -144,4 +144,5 @@ def test_any_item_below_9(srs, items, count: int) -> None:
 
 def test_item_below_9_fires_even_without_a_total(srs) -> None:
     found = evaluate_alerts(srs, alliance_kit.score(srs, vas(7, NA, 10, 10)))
-    assert list(found["alert"]) == ["item-low"]
+    # Without a total the concern cannot be judged: 'incomplete' (info) says so.
+    assert list(found["alert"]) == ["incomplete", "item-low"]

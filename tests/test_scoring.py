@@ -364,11 +364,12 @@ def test_attribute_column_absent_uses_otherwise():
     assert result.flags["total_positive"].tolist() == [True]
 
 
-def test_unknown_attribute_value_is_an_error():
+def test_unknown_attribute_value_uses_otherwise_with_a_warning():
     instrument = load(audit_like())
-    with pytest.raises(alliance_kit.InvalidResponses) as info:
-        one(instrument, a=1, b=1, c=1, sex="unknown")
-    assert info.value.errors[0].column == "sex"
+    result = one(instrument, a=1, b=1, c=1, sex="unknown")  # total 3 >= otherwise 2
+    assert result.flags["total_positive"].tolist() == [True]
+    assert [(w.row, w.column) for w in result.row_warnings] == [(0, "sex")]
+    assert "'otherwise' value 2" in result.row_warnings[0].message
 
 
 def test_cutoff_operators_at_the_boundary(minimal):
@@ -428,7 +429,7 @@ def test_skipped_item_scores_when_not_asked(minimal):
 def test_result_carries_versions(phq9):
     result = score(phq9, pd.DataFrame([phq_answers(3)]))
     assert result.instrument_id == "phq-9"
-    assert result.instrument_version == "1.0.0"
+    assert result.instrument_version == "1.1.0"
     assert result.engine_version == alliance_kit.__version__
 
 

@@ -88,5 +88,9 @@ def test_a_rupture_wins_over_reliable_change():
 
 def test_no_markers_without_norms_or_next_to_missing_scores():
     assert list(series_markers([10, 2, 30], None)) == [None, None, None]
-    assert list(series_markers([np.nan, 10, np.nan, 5], None, rupture_drop=1)) == [None] * 4
+    assert list(series_markers([np.nan, 10, np.nan, 5], None, rupture_drop=1,
+                               rupture_compare_to="previous")) == [None] * 4
+    # By default a drop is measured from the last earlier score there is (10 -> 5).
+    assert list(series_markers([np.nan, 10, np.nan, 5], None, rupture_drop=1)) == [
+        None, None, None, "rupture"]
     assert list(series_markers([], ORS)) == []

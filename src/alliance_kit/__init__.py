@@ -6,7 +6,7 @@ The public Python API: what ``__all__`` lists here, and the modules named in the
 """
 
 from alliance_kit.engine.definitions import Instrument
-from alliance_kit.engine.responses import InvalidResponses, ResponseError
+from alliance_kit.engine.responses import InvalidResponses, ResponseError, ResponseWarning
 from alliance_kit.engine.scoring import ScoreResult, score, validate_response
 from alliance_kit.hookspecs import hookimpl
 from alliance_kit.kit import Kit, build_kit, load_definition, try_load_definition
@@ -43,6 +43,7 @@ __all__ = [
     "Page",
     "Problem",
     "ResponseError",
+    "ResponseWarning",
     "ScaleType",
     "ScoreResult",
     "Scorer",

@@ -119,7 +119,12 @@ class CutoffAlert(AlertType):
 
 
 class DropAlert(AlertType):
-    """Fires when a score fell by at least ``at_least`` since the client's previous session."""
+    """Fires when a score fell by at least ``at_least`` since the client's earlier session.
+
+    ``compare_to`` says which: ``"last_available"`` (the default) the last earlier session
+    with a score, so a session whose score is missing is skipped; ``"previous"`` the session
+    just before, so nothing is compared next to a missing score.
+    """
 
     name = "drop"
     schema = _schema("drop")
@@ -128,7 +133,7 @@ class DropAlert(AlertType):
     def score_inputs(self, alert: Mapping[str, Any]) -> list[str]:
         return [alert["score"]]
 
-    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+    def _earlier(self, alert, inputs: AlertInputs, compare_to: str | None = None):
         frame = pd.DataFrame(
             {
                 "client": inputs.client,
@@ -136,13 +141,37 @@ class DropAlert(AlertType):
                 "score": inputs.scores[alert["score"]].to_numpy(float),
             }
         )
-        fell = change.drops(frame, client="client", order="order", score="score").to_numpy(float)
+        earlier = change.previous_scores(
+            frame, client="client", order="order", score="score",
+            compare_to=compare_to or alert.get("compare_to", "last_available"))
+        return frame["score"].to_numpy(float), earlier
+
+    def evaluate(self, alert, inputs: AlertInputs) -> tuple[np.ndarray, np.ndarray]:
+        current, earlier = self._earlier(alert, inputs)
+        fell = earlier["previous"].to_numpy(float) - current
         # The tolerance keeps 30.3 -> 29.3 (a float difference of 0.99999...) a drop of 1.
         return compare(fell, ">=", alert["at_least"] - 1e-9), fell
 
+    def details(self, alert, inputs: AlertInputs) -> np.ndarray:
+        """Which session the drop was measured from, with both scores."""
+        current, earlier = self._earlier(alert, inputs)
+        just_before = self._earlier(alert, inputs, "previous")[1]["position"].to_numpy()
+        labels = inputs.labels if inputs.labels is not None else inputs.order
+        out = np.full(len(current), None, dtype=object)
+        for row, (value, position) in enumerate(zip(earlier["previous"], earlier["position"],
+                                                    strict=True)):
+            if position < 0:
+                continue
+            words = f"measured from {labels[position]}"
+            if position != just_before[row]:
+                words += ", the last earlier one with a score"
+            out[row] = f"{words}: {value:g} to {current[row]:g}"
+        return out
+
     def describe(self, alert, definition) -> str:
-        return (f"when score {alert['score']!r} fell by {alert['at_least']:g} or more since the "
-                "previous session")
+        since = ("the previous session" if alert.get("compare_to") == "previous"
+                 else "the last earlier session with a score")
+        return f"when score {alert['score']!r} fell by {alert['at_least']:g} or more since {since}"
 
 
 class ReliableChangeAlert(AlertType):

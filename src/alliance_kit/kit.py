@@ -94,9 +94,10 @@ class Kit:
         known = ", ".join(sorted(self.instruments)) or "none"
         return f"unknown instrument {instrument_id!r} (known: {known})"
 
-    def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any]) -> ScoreResult:
+    def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any], *,
+              bad_rows: str = "reject") -> ScoreResult:
         """Score responses to one instrument: see :func:`alliance_kit.score`."""
-        return score(self.instrument(instrument_id), data)
+        return score(self.instrument(instrument_id), data, bad_rows=bad_rows)
 
     def exporter_for(self, path: Path) -> Exporter:
         """The writer for a file's suffix; ValueError lists the suffixes there are."""

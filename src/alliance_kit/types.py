@@ -157,6 +157,13 @@ class AlertInputs:
     #: Per-row client id and order within the client's series, or None for single responses.
     client: np.ndarray | None = None
     order: np.ndarray | None = None
+    #: By item id: True where the item was asked but has no valid answer (None: unknown,
+    #: then a blank answer counts as unanswered).
+    unanswered: Mapping[str, np.ndarray] | None = None
+    #: Per row, how messages name the response ("session 3"); None: by its ``order``.
+    labels: np.ndarray | None = None
+    #: True for rows left unscored because of a bad value (``bad_rows="blank"``).
+    bad_rows: np.ndarray | None = None
 
 
 class AlertType(ABC):
@@ -186,6 +193,11 @@ class AlertType(ABC):
     ) -> list[LocalProblem]:
         """Problems the JSON schema cannot see (e.g. a drop rule on a score without norms)."""
         return []
+
+    def details(self, alert: Mapping[str, Any], inputs: AlertInputs) -> np.ndarray | None:
+        """Optional per-response words added to the alert's message (e.g. which earlier
+        session a drop was measured from); None, or None in a row, for nothing."""
+        return None
 
     def describe(self, alert: Mapping[str, Any], definition: Mapping[str, Any]) -> str:
         """The rule in words for staff ("when item '9' is at or above 1")."""

@@ -107,11 +107,49 @@ def test_session_rules(services, store, clinic):
     assert ok.ok and ok.imported == 2 and ok.sessions_created == 2
 
 
-def test_blank_required_item_is_rejected_like_kiosk_input(services, clinic):
+def test_blank_required_item_is_a_gap_the_score_rule_handles(services, store, clinic):
+    # A paper form may leave an item blank (the kiosk would insist): the PHQ-9 total is
+    # prorated as its rule says, not the whole file refused.
     frame = read_table(DATA / "phq9_good.csv")
-    frame.loc[1, "4"] = ""
+    frame.loc[1, "4"] = ""  # C-1 session 2: 8 answered items sum to 7 -> 7 + 7/8 = 7.875
     report = import_table(services, SYSTEM, "phq-9", frame, **PHQ9)
-    assert [(r.row, r.column) for r in report.rejected] == [(3, "4")]
+    assert report.ok and report.imported == 6, report.rejected
+    with store.read() as session:
+        totals = dict(session.execute(
+            select(Response.session_number, Score.value).join(Score)
+            .where(Response.client_id == clinic["C-1"], Score.score_id == "total")).all())
+    assert totals == {1: 10.0, 2: 8.0, 3: 5.0}  # 7.875 rounds half-up to 8
+
+
+def test_blank_safety_item_is_imported_with_its_alert(services, store, clinic):
+    frame = read_table(DATA / "phq9_good.csv")
+    frame.loc[0, "9"] = ""
+    report = import_table(services, SYSTEM, "phq-9", frame, **PHQ9)
+    assert report.ok, report.rejected
+    assert report.alerts == ["C-1: phq-9 self-harm-unanswered"]
+    alerts = services.open_alerts(SYSTEM, clinic["C-1"])
+    assert alerts[["rule_id", "severity"]].values.tolist() == [
+        ["self-harm-unanswered", "warning"]]
+    assert "Safety item not answered" in alerts["message"].item()
+
+
+def test_a_row_with_no_answers_is_rejected(services, store, clinic):
+    frame = read_table(DATA / "phq9_good.csv")
+    for item in map(str, range(1, 11)):
+        frame.loc[2, item] = ""
+    report = import_table(services, SYSTEM, "phq-9", frame, **PHQ9)
+    assert [(r.row, r.column) for r in report.rejected] == [(4, "")]
+    assert "no item is answered" in report.rejected[0].reason
+    assert _count(store, Response) == 0
+
+
+def test_an_answer_the_skip_rule_did_not_ask_is_still_refused(services, store, clinic):
+    # The clinic's database keeps the kiosk's rule: item 10 at a total of 0 is refused.
+    frame = read_table(DATA / "phq9_good.csv")
+    frame.loc[5, "10"] = "1"
+    report = import_table(services, SYSTEM, "phq-9", frame, **PHQ9)
+    assert [(r.row, r.column) for r in report.rejected] == [(7, "10")]
+    assert "leave it blank" in report.rejected[0].reason
 
 
 def test_a_session_that_already_has_a_different_response_is_rejected(services, store, clinic):

@@ -88,13 +88,13 @@ def test_submit_stores_answers_once_with_versioned_scores(services, store, world
         response = session.get(Response, saved.response_id)
         assert response.answers == phq(2, 1, 1, 1, 1, 1, 1, 1)
         assert response.client_id == client and response.entered_by == ana.user_id
-        assert response.instrument_version == "1.0.0" and response.source == "staff"
+        assert response.instrument_version == "1.1.0" and response.source == "staff"
         rows = [plain(r) for r in session.execute(select(Score).where(
             Score.response_id == saved.response_id)).scalars()]
     assert len(rows) == 1
     (row,) = rows
     assert (row.score_id, row.value, row.band, row.current) == ("total", 9.0, "mild", True)
-    assert row.instrument_version == "1.0.0"
+    assert row.instrument_version == "1.1.0"
     assert row.engine_version == alliance_kit.__version__
 
 
@@ -467,7 +467,7 @@ def test_rescore_after_an_engine_change_keeps_old_rows_and_adds_current_ones(
     assert services.rescore(SYSTEM).empty
 
 
-def _modified_kit(kit, change, version="1.1.0"):
+def _modified_kit(kit, change, version="2.0.0"):
     raw = copy.deepcopy(dict(kit.instrument("phq-9").raw))
     raw["version"] = version
     change(raw)
@@ -489,12 +489,12 @@ def test_rescore_with_a_modified_definition_reports_changed_values(services, sto
     after = _score_rows(store)
     assert len(after) == len(before) + 2
     current = {(s.response_id, s.score_id): s for s in after if s.current}
-    values = sorted(s.value for s in current.values() if s.instrument_version == "1.1.0")
+    values = sorted(s.value for s in current.values() if s.instrument_version == "2.0.0")
     assert values == [8.0, 9.0]
     assert sum(not s.current for s in after) == 2
     history = services.client_history(world[0], world[1][1], "phq-9")
     assert history["value"].tolist() == [9.0]
-    assert history["instrument_version"].tolist() == ["1.0.0"]   # the response's version
+    assert history["instrument_version"].tolist() == ["1.1.0"]   # the response's version
 
 
 def test_rescore_updates_bands_when_a_definition_changes_them(services, store, world, kit):
@@ -507,7 +507,7 @@ def test_rescore_updates_bands_when_a_definition_changes_them(services, store, w
         bands[1]["max"], bands[2]["min"] = 10, 11
         raw["scores"][0]["norms"]["clinical_cutoff"] = 10
 
-    new_kit = _modified_kit(kit, wider_minimal, version="1.0.0")
+    new_kit = _modified_kit(kit, wider_minimal, version="1.1.0")
     Services(store, new_kit).rescore(SYSTEM, "phq-9")
     current = {s.value: s.band for s in _score_rows(store)
                if s.current and s.score_id == "total" and s.value in (8.0, 10.0)}

@@ -16,6 +16,7 @@ from typing import Any
 
 from alliance_kit.engine import change
 from alliance_kit.engine.definitions import Alert, Instrument, Item, Score
+from alliance_kit.engine.explain import rounding_words
 from alliance_kit.engine.rules import WORDS, describe
 from alliance_kit.kit import Kit, build_kit
 
@@ -110,10 +111,14 @@ def _alert(instrument: Instrument, alert: Alert) -> str:
     elif alert.type == "cutoff":
         rule = f"cut-off {code(spec['cutoff'])} of {code(spec['score'])}"
     elif alert.type == "drop":
-        rule = f"{code(spec['score'])} {_num(spec['at_least'])} or more below the previous session"
+        since = ("the previous session" if spec.get("compare_to") == "previous"
+                 else "the last earlier session with a score")
+        rule = f"{code(spec['score'])} {_num(spec['at_least'])} or more below {since}"
     elif alert.type == "reliable-change":
         outcome = spec.get("outcome", "deterioration")
         rule = f"reliable {outcome} of {code(spec['score'])} since the first session"
+    elif alert.missing_of is not None:
+        rule = escape(alert.alert_type.describe(spec, instrument.raw).removeprefix("when "))
     else:
         rule = f"{escape(alert.type)} rule"
     return rule
@@ -200,8 +205,8 @@ def _score_line(instrument: Instrument, score: Score) -> list[str]:
     if score.spec.get("weights"):
         parts.append("weights " + ", ".join(f"{escape(k)} × {_num(v)}"
                                             for k, v in score.spec["weights"].items()))
-    if score.round is not None:
-        parts.append(f"rounded half-up to {score.round} decimal{'s' if score.round != 1 else ''}")
+    if (rounding := rounding_words(score)) is not None:
+        parts.append(rounding)
     lines = [f"{head}: {'; '.join(parts)}."]
     if score.bands:
         lines.append("  Bands: " + ", ".join(_band(instrument, b) for b in score.bands) + ".")
@@ -221,6 +226,13 @@ def _score_line(instrument: Instrument, score: Score) -> list[str]:
     for key in ("source", "note"):
         if key in score.norms:
             lines.append(f"  Norms {key}: {escape(score.norms[key])}")
+    try:
+        basis = change.clinical_cutoff_basis(score.norms)[1]
+    except ValueError:
+        basis = None
+    if basis not in (None, change.PUBLISHED):
+        words = escape(change.cutoff_words(score.norms))
+        lines.append(f"  Recovery is judged against the {words}.")
     if score.spec.get("note"):
         lines.append(f"  Note: {escape(score.spec['note'])}")
     return lines

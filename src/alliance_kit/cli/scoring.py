@@ -10,9 +10,11 @@ import click
 import pandas as pd
 
 from alliance_kit.cli.context import FIRST_DATA_ROW, instrument_of, kit_of, read_table_or_fail
+from alliance_kit.cli.row_report import REPORT_COLUMNS, add_alerts, report_rows
 from alliance_kit.default_exporters import write_csv
 from alliance_kit.engine import psychometrics
 from alliance_kit.engine.responses import InvalidResponses
+from alliance_kit.engine.scoring import BAD_ROWS
 
 MAX_PRINTED_ERRORS = 50
 
@@ -29,7 +31,15 @@ MAX_PRINTED_ERRORS = 50
     help="Where to write (.csv, .xlsx, .parquet); CSV to standard output if omitted.",
 )
 @click.option("--flags", is_flag=True, help="Also add a <score>_<cutoff> column per cut-off.")
-@click.option("--reasons", is_flag=True, help="Also add <score>_reason: why a score is blank.")
+@click.option("--reasons", is_flag=True, help="Also add <score>_reason: why a score is blank, "
+              "and 'warning': answers a skip rule did not ask, attribute values not listed.")
+@click.option("--bad-rows", type=click.Choice(BAD_ROWS), default="reject", show_default=True,
+              help="A bad value (off its scale, not a number): 'reject' writes nothing; 'blank' "
+              "writes every row, a bad row's scores blank, and adds 'error' (which item and "
+              "value, and what is allowed).")
+@click.option("--alerts", "alerts", is_flag=True, help="Also add 'alerts': the ids of the "
+              "alert rules each response raised (';'-separated; rules comparing sessions are "
+              "left out).")
 @click.pass_context
 def score_command(
     ctx: click.Context,
@@ -38,6 +48,8 @@ def score_command(
     output: Path | None,
     flags: bool,
     reasons: bool,
+    bad_rows: str,
+    alerts: bool,
 ) -> None:
     """Score a table of responses to instrument ID.
 
@@ -45,7 +57,9 @@ def score_command(
     columns pass through unchanged. The output adds one column per score id (blank when
     it cannot be computed) and <score>_band where the score has bands. CSV, XLSX and
     Parquet by file suffix. A bad value is reported with its row (as a spreadsheet numbers
-    it, the header being row 1) and column, and nothing is written.
+    it, the header being row 1) and column, and nothing is written (unless --bad-rows
+    blank). An answer to an item a skip rule did not ask, and an attribute value the
+    instrument does not list, are scored as the rules say, with a warning per row.
     """
     kit = kit_of(ctx)
     instrument = instrument_of(ctx, instrument_id)
@@ -54,14 +68,16 @@ def score_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--output") from None
     data = read_table_or_fail(input_path)
-    clash = [c for c in data.columns if c in {s.id for s in instrument.scores}]
+    added = {s.id for s in instrument.scores} | REPORT_COLUMNS.added(
+        errors=bad_rows == "blank", warnings=reasons, alerts=alerts)
+    clash = [c for c in data.columns if c in added]
     if clash:
         raise click.ClickException(
             f"{input_path}: column(s) {', '.join(clash)} have the name of a"
-            " score and would be overwritten: rename them"
+            " score or of a column the output adds: rename them"
         )
     try:
-        result = kit.score(instrument_id, data)
+        result = kit.score(instrument_id, data, bad_rows=bad_rows)
     except InvalidResponses as exc:
         for error in exc.errors[:MAX_PRINTED_ERRORS]:
             click.echo(
@@ -74,7 +90,11 @@ def score_command(
         raise click.ClickException(f"{exc.total} bad value(s); nothing was written") from None
     for warning in result.warnings:
         click.echo(f"{input_path}: warning: {warning}", err=True)
-    scored = pd.concat([data, result.to_frame(flags=flags, reasons=reasons)], axis=1)
+    report_rows(result, input_path, MAX_PRINTED_ERRORS)
+    scored = pd.concat([data, result.to_frame(flags=flags, reasons=reasons, warnings=reasons,
+                                              errors=bad_rows == "blank")], axis=1)
+    if alerts:
+        scored = add_alerts(scored, instrument, result)
     if exporter is None:
         write_csv(scored, sys.stdout)
     else:

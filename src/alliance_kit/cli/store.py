@@ -165,7 +165,9 @@ def import_command(ctx: click.Context, instrument_id: str, path: Path, client_co
     """Import historical or paper responses to instrument ID from FILE (CSV or XLSX).
 
     FILE is wide: one row per response, one column per item id, blank = missing. Rows
-    are checked as kiosk answers are; clients are found by code and never created; a
+    are checked as kiosk answers are, except that required items may be blank (paper forms
+    have gaps: the scores' missing-data rules decide, and a blank safety item such as
+    PHQ-9 item 9 raises its own alert); clients are found by code and never created; a
     missing session is added with its date. If any row is rejected, nothing is imported
     and every problem is listed with its row (the header is row 1) and column (exit 1).
     Importing the same file again stores nothing twice.

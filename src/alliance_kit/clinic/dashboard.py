@@ -197,6 +197,14 @@ def rupture_drop(instrument: Instrument, score_id: str) -> float | None:
     return None
 
 
+def rupture_compare_to(instrument: Instrument, score_id: str) -> str:
+    """Which earlier session the instrument's drop rule compares with (its ``compare_to``)."""
+    for alert in instrument.alerts:
+        if alert.type == "drop" and alert.spec.get("score") == score_id:
+            return alert.spec.get("compare_to", "last_available")
+    return "last_available"
+
+
 @dataclass(frozen=True)
 class Cutoff:
     """A cut-off as a band on a chart: from ``low`` to ``high`` is the flagged side."""
@@ -252,7 +260,8 @@ def score_series(history: pd.DataFrame, instrument: Instrument, score_id: str) -
     }))
     spec = instrument.score(score_id)
     rows["marker"] = series_markers(rows["value"], spec.norms or None,
-                                    rupture_drop=rupture_drop(instrument, score_id))
+                                    rupture_drop=rupture_drop(instrument, score_id),
+                                    rupture_compare_to=rupture_compare_to(instrument, score_id))
     first = rows["value"].dropna()
     rows["change"] = rows["value"] - (first.iloc[0] if len(first) else np.nan)
     return rows[columns].reset_index(drop=True)

@@ -1,8 +1,10 @@
 """Importing historical or paper responses: a wide table in, all rows or none stored.
 
 One row per response, one column per item id (blank = missing), plus a client code column
-and a session number column. Every row is checked exactly as the kiosk's input is
-(:func:`~alliance_kit.engine.scoring.validate_response`), clients are looked up by code (never
+and a session number column. Every row is checked as the kiosk's input is
+(:func:`~alliance_kit.engine.scoring.validate_response`), except that a paper form may leave
+required items blank (the scores' missing-data rules decide what is scored, and a blank
+safety item raises its own alert); clients are looked up by code (never
 created), missing sessions are added, and then everything is written in ONE transaction
 through :class:`~alliance_kit.clinic.services.Services`, so a rejected row or a crash midway
 leaves the database as it was. Idempotency keys come from the row's content, so running
@@ -228,7 +230,7 @@ def import_table(
             saved = batch.submit_response(
                 actor, client_id=row.client_id, instrument_id=instrument.id,
                 answers=row.answers, attributes=row.attributes, idempotency_key=row.key,
-                session_id=session_id, source="import")
+                session_id=session_id, source="import", complete=False)
             raised += [f"{row.code}: {instrument.id} {a['rule_id']}" for a in saved.alerts]
         store = batch.store
         assert isinstance(store, _JoinedStore)
@@ -334,8 +336,13 @@ def _check_rows(instrument: Instrument, frame: pd.DataFrame, codes: pd.Series,
                 seen[code, number] = line
         row_answers = answers[position]
         if row_answers is not None:
+            # A paper form may have gaps: required items may be blank here (the scores'
+            # missing-data rules and the alerts for unanswered items take over), but a row
+            # must answer something.
+            if not any(v not in (None, "") for v in row_answers.values()):
+                reject.append(RejectedRow(line, "", "no item is answered: leave the row out"))
             reject += [RejectedRow(line, error.column, error.message)
-                       for error in validate_response(instrument, row_answers)]
+                       for error in validate_response(instrument, row_answers, complete=False)]
         if code in clients and number is not None and not duplicate:
             values = {a: _text(frame[a].iloc[position]) for a in attributes}
             row_answers = row_answers or {}

@@ -28,6 +28,7 @@ from alliance_kit.clinic.exports import fetch
 from alliance_kit.clinic.recovery_report import Block, recovery_blocks
 from alliance_kit.clinic.services import Services
 from alliance_kit.engine.definitions import Instrument
+from alliance_kit.engine.explain import scoring_note
 from alliance_kit.engine.records import Record
 
 FONT_FILES = (
@@ -200,6 +201,10 @@ def render_report(services: Services, code: str, records: list[Record],
         tables.append(scores)
         story.append(Text(f"{instrument.label()} ({instrument.id}, version "
                           f"{instrument.version}): {len(rows)} response(s)", 11, 4))
+        for spec in instrument.scores:
+            note = scoring_note(spec, instrument.text(spec.spec.get("title")) or spec.id)
+            if note:
+                story.append(Text(f"How scored: {note}", 8, 4, colors.grey))
         try:
             png = trend_png(instrument, scores)
         except Exception as exc:  # a chart must never stop the report

@@ -113,15 +113,17 @@ def alert_settings_in(session: Session) -> AlertSettings:
 
 def set_alert_settings(store: Store, actor: Actor, kit: Kit,
                        settings: AlertSettings) -> AlertSettings:
-    """Switch alert rules off (admins only). Safety rules always stay on."""
-    rules = {f"{i.id}:{a.id}": a.severity for i in kit.instruments.values() for a in i.alerts}
+    """Switch alert rules off (admins only). Safety rules, and the rules raised when a
+    safety rule's item is not answered, always stay on."""
+    rules = {f"{i.id}:{a.id}": a for i in kit.instruments.values() for a in i.alerts}
     unknown = sorted(r for r in settings.disabled if r not in rules)
     if unknown:
         raise ValueError(f"unknown alert rule(s) {', '.join(unknown)}: use "
                          "'<instrument>:<rule>' as listed on the Alert settings page")
-    safety = sorted(r for r in settings.disabled if rules[r] == "safety")
+    safety = sorted(r for r in settings.disabled if rules[r].protected)
     if safety:
-        raise ValueError(f"{', '.join(safety)}: safety alerts cannot be switched off")
+        raise ValueError(f"{', '.join(safety)}: safety alerts cannot be switched off (nor the "
+                         "alerts saying a safety item was not answered)")
     put(store, actor, ALERTS_KEY, {"disabled": sorted(settings.disabled)})
     return settings
 

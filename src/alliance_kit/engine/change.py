@@ -4,9 +4,10 @@ Follows Jacobson & Truax (1991): RC = (x2 - x1) / S_diff with
 S_diff = sqrt(2) * SE and SE = s1 * sqrt(1 - r) (s1 the clinical SD, r the
 reliability); |RC| > 1.96 is reliable change. An instrument may instead publish a
 fixed reliable-change threshold in points (ORS 5, PHQ-9 6, GAD-7 4); change is
-then reliable when |x2 - x1| >= threshold. The clinical cut-off is
-c = (SD_clin * M_norm + SD_norm * M_clin) / (SD_norm + SD_clin) unless a
-published cut-off is given.
+then reliable when |x2 - x1| >= threshold. The clinical cut-off is the published one,
+else Jacobson & Truax's criterion c = (SD_clin * M_norm + SD_norm * M_clin) /
+(SD_norm + SD_clin), else (both means known, not both SDs) the midpoint of the two
+means, which is criterion c with equal SDs; :func:`clinical_cutoff_basis` says which.
 
 Norms are a plain dict (from an instrument definition), every key optional::
 
@@ -37,9 +38,14 @@ __all__ = [
     "reliable_change_threshold",
     "reliable_change_index",
     "clinical_cutoff",
+    "clinical_cutoff_basis",
+    "cutoff_words",
+    "CUTOFF_BASES",
     "classify_change",
     "series_change",
     "drops",
+    "previous_scores",
+    "COMPARE_TO",
 ]
 
 RELIABLE_DETERIORATION = "reliable deterioration"
@@ -54,6 +60,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 RCI_CRITICAL = 1.96
 _EPS = 1e-9
+#: What a session is compared with: the one just before it, or the last earlier one that
+#: has a score (skipping sessions whose score is missing).
+COMPARE_TO = ("previous", "last_available")
 
 Norms = Mapping[str, Any] | None
 
@@ -153,16 +162,47 @@ def reliable_change_index(x1: Any, x2: Any, norms: Norms) -> np.ndarray:
         return (_as_float_array(x2) - _as_float_array(x1)) / s_diff
 
 
-def clinical_cutoff(norms: Norms) -> float | None:
-    """Clinical cut-off c: the published one, else Jacobson-Truax c from both populations."""
+#: How a clinical cut-off was found (:func:`clinical_cutoff_basis`).
+PUBLISHED = "published"
+CRITERION_C = "criterion c"
+MIDPOINT = "midpoint of means"
+CUTOFF_BASES = {
+    PUBLISHED: "the published clinical cut-off",
+    CRITERION_C: "Jacobson & Truax's criterion c from both populations' means and SDs: "
+                 "(SD_clin * M_norm + SD_norm * M_clin) / (SD_norm + SD_clin)",
+    MIDPOINT: "the midpoint of the clinical and non-clinical means: Jacobson & Truax's "
+              "criterion c with the two SDs taken as equal, as they are not both known",
+}
+
+
+def clinical_cutoff_basis(norms: Norms) -> tuple[float | None, str | None]:
+    """(c, how it was found): the published cut-off; else Jacobson & Truax's criterion c
+    from both populations' means and SDs; else, with both means but not both SDs, the
+    midpoint of the means (criterion c with equal SDs); else (None, None). The second
+    value is a key of :data:`CUTOFF_BASES`, which says it in words."""
     published = _number((norms or {}).get("clinical_cutoff"), "clinical_cutoff")
     if published is not None:
-        return published
+        return published, PUBLISHED
     m_clin, sd_clin = _population(norms, "clinical")
     m_norm, sd_norm = _population(norms, "nonclinical")
-    if None in (m_clin, sd_clin, m_norm, sd_norm):
+    if m_clin is None or m_norm is None:
+        return None, None
+    if sd_clin is None or sd_norm is None:
+        return (m_clin + m_norm) / 2, MIDPOINT
+    return (sd_clin * m_norm + sd_norm * m_clin) / (sd_norm + sd_clin), CRITERION_C
+
+
+def clinical_cutoff(norms: Norms) -> float | None:
+    """Clinical cut-off c: see :func:`clinical_cutoff_basis` (None when there is no way)."""
+    return clinical_cutoff_basis(norms)[0]
+
+
+def cutoff_words(norms: Norms) -> str | None:
+    """"clinical cut-off c = 23.8 (the midpoint of ...)", or None without a cut-off."""
+    value, basis = clinical_cutoff_basis(norms)
+    if value is None:
         return None
-    return (sd_clin * m_norm + sd_norm * m_clin) / (sd_norm + sd_clin)
+    return f"clinical cut-off c = {value:.4g} ({CUTOFF_BASES[basis]})"
 
 
 def classify_change(baseline: Any, current: Any, norms: Norms) -> np.ndarray:
@@ -254,14 +294,52 @@ def series_change(
     return out
 
 
-def drops(frame: pd.DataFrame, *, client: str, order: str, score: str) -> pd.Series:
-    """Per row, previous - current score within the client's series (NaN if undefined).
+def previous_scores(frame: pd.DataFrame, *, client: str, order: str, score: str,
+                    compare_to: str = "previous") -> pd.DataFrame:
+    """Per row, the earlier score of the client's series it is compared with.
 
-    Rows are ordered by ``order`` within each client; the first row of a client,
-    rows next to a missing score and rows with a missing client get NaN. The
-    result follows the frame's original index and order.
+    Columns ``previous`` (the score, NaN if none) and ``position`` (that row's position in
+    ``frame``, -1 if none), indexed like ``frame``. With ``compare_to="previous"`` it is
+    the row just before in ``order`` (NaN when that score is missing); with
+    ``"last_available"`` the last earlier row whose score is not missing. The first row of
+    a client and rows with a missing client have none.
     """
-    work = _ordered(frame, client, order, score)
-    previous = work.groupby("client", sort=False)["score"].shift(1)
-    fall = (previous - work["score"]).sort_index()
-    return pd.Series(fall.to_numpy(dtype=np.float64), index=frame.index, name="drop")
+    if compare_to not in COMPARE_TO:
+        raise ValueError(f"compare_to={compare_to!r}: use one of {', '.join(COMPARE_TO)}")
+    for name in (client, order, score):
+        if name not in frame.columns:
+            raise KeyError(f"column {name!r} not in frame")
+    n = len(frame)
+    values = _as_float_array(frame[score])
+    # Numpy, not a pandas groupby: this runs at every submission, on a client's history.
+    clients = pd.factorize(pd.Series(frame[client].to_numpy()), use_na_sentinel=True)[0]
+    ranks = pd.Series(frame[order].to_numpy()).rank(method="first", na_option="bottom")
+    sorted_rows = np.lexsort((ranks.to_numpy(dtype=float), clients))
+    group = clients[sorted_rows]
+    steps = np.arange(n)
+    starts = np.maximum.accumulate(np.where(np.r_[True, group[1:] != group[:-1]], steps, 0))
+    if compare_to == "last_available":
+        seen = np.where(np.isfinite(values[sorted_rows]), steps, -1)
+        last = np.r_[-1, np.maximum.accumulate(seen)[:-1]] if n else seen
+    else:
+        last = steps - 1
+    ok = (last >= starts) & (group >= 0)
+    position = np.full(n, -1)
+    position[sorted_rows[ok]] = sorted_rows[last[ok]]
+    previous = np.where(position >= 0, values[np.maximum(position, 0)], np.nan)
+    return pd.DataFrame({"previous": previous, "position": position}, index=frame.index)
+
+
+def drops(frame: pd.DataFrame, *, client: str, order: str, score: str,
+          compare_to: str = "previous") -> pd.Series:
+    """Per row, earlier - current score within the client's series (NaN if undefined).
+
+    Rows are ordered by ``order`` within each client; the earlier score is the one
+    :func:`previous_scores` picks (``compare_to``). The first row of a client, rows with a
+    missing score or client, and (with ``"previous"``) rows just after a missing score get
+    NaN. The result follows the frame's original index and order.
+    """
+    earlier = previous_scores(frame, client=client, order=order, score=score,
+                              compare_to=compare_to)
+    fall = earlier["previous"].to_numpy() - _as_float_array(frame[score])
+    return pd.Series(fall, index=frame.index, name="drop")

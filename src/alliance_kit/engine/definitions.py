@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alliance_kit.engine import checks
+from alliance_kit.engine.missing import companion
 from alliance_kit.problems import DefinitionError, Problem
 from alliance_kit.types import AlertType, ScaleType, Scorer, Types
 
@@ -82,6 +83,9 @@ class Score:
     cutoffs: tuple[Mapping[str, Any], ...] = ()
     norms: Mapping[str, Any] = field(default_factory=dict)
     round: int | None = None
+    #: "before-bands": bands and cut-offs read the rounded score; "after-bands": the
+    #: unrounded one (the score is still reported rounded).
+    round_when: str = "before-bands"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,14 @@ class Alert:
     alert_type: AlertType
     spec: Mapping[str, Any]
     severity: str
+    #: For a rule made from another rule's ``when_missing``: that rule's id.
+    missing_of: str | None = None
+
+    @property
+    def protected(self) -> bool:
+        """Safety rules, and the rules that say a safety rule could not be judged, cannot
+        be switched off."""
+        return self.severity == "safety" or self.spec.get("of", {}).get("severity") == "safety"
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +199,7 @@ class Instrument:
             }
             for score in self.scores
         ]
-        data["alerts"] = [dict(alert.spec) for alert in self.alerts]
+        data["alerts"] = [dict(alert.spec) for alert in self.alerts if alert.missing_of is None]
         data["source"] = self.source
         return data
 
@@ -336,12 +348,17 @@ def build(data: Mapping[str, Any], types: Types, source: str) -> Instrument:
                 cutoffs=tuple(raw.get("cutoffs", ())),
                 norms=raw.get("norms", {}),
                 round=raw.get("round"),
+                round_when=raw.get("round_when", "before-bands"),
             )
         )
-    alerts = tuple(
-        Alert(raw["id"], raw["type"], types.alert_types[raw["type"]], raw, raw["severity"])
-        for raw in data.get("alerts", [])
-    )
+    alerts: list[Alert] = []
+    for raw in data.get("alerts", []):
+        alert_type = types.alert_types[raw["type"]]
+        alerts.append(Alert(raw["id"], raw["type"], alert_type, raw, raw["severity"]))
+        if "when_missing" in raw:
+            spec, missing = companion(raw, alert_type)
+            alerts.append(Alert(spec["id"], spec["type"], missing, spec, spec["severity"],
+                                missing_of=raw["id"]))
     return Instrument(
         id=data["id"],
         version=data["version"],
@@ -349,7 +366,7 @@ def build(data: Mapping[str, Any], types: Types, source: str) -> Instrument:
         languages=tuple(data["languages"]),
         items=items,
         scores=tuple(scores),
-        alerts=alerts,
+        alerts=tuple(alerts),
         order=tuple(order),
         raw=data,
         source=source,

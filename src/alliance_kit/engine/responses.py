@@ -39,6 +39,45 @@ class ResponseError:
         return f"response {self.row}, item {self.column!r}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseWarning:
+    """Something scored as a rule says, but worth telling: an answer to an item the skip
+    rule did not ask (ignored or taken as the rule defines), or a respondent attribute value
+    the definition does not list (its cut-offs used their ``otherwise`` branch).
+
+    ``kind`` is ``"not-asked"`` or ``"attribute"``; ``as_error`` is the message for callers
+    that refuse such answers instead (the kiosk and the clinic's database do).
+    """
+
+    row: int
+    column: str
+    message: str
+    kind: str
+    as_error: str
+
+    def __str__(self) -> str:
+        return f"response {self.row}, {self.column!r}: {self.message}"
+
+    def error(self) -> ResponseError:
+        """This warning as an error, for callers that refuse what it describes."""
+        return ResponseError(self.row, self.column, self.as_error)
+
+
+def by_row(notes: list[ResponseError] | list[ResponseWarning], n: int,
+           label: dict[str, str] | None = None) -> np.ndarray:
+    """Each row's notes joined with '; ' (None where a row has none), in row order.
+
+    ``label`` maps a column to how a note names it (default: ``item '<id>'``).
+    """
+    out = np.full(n, None, dtype=object)
+    for note in sorted(notes, key=lambda e: (e.row, e.column)):
+        name = (label or {}).get(note.column, f"item {note.column!r}")
+        text = f"{name}: {note.message}"
+        current = out[note.row]
+        out[note.row] = text if current is None else f"{current}; {text}"
+    return out
+
+
 class InvalidResponses(ValueError):
     """Answers that break the instrument's rules; nothing was scored or saved."""
 
@@ -97,7 +136,10 @@ def response_schema(instrument: Instrument) -> dict[str, Any]:
             conditional.append(
                 {
                     "if": when,
-                    "then": {"required": [item.id]} if item.required else {},
+                    # Asked and required: present and not null (a blank is no answer).
+                    "then": {"required": [item.id],
+                             "properties": {item.id: {"not": {"type": "null"}}}}
+                    if item.required else {},
                     "else": {"properties": {item.id: {"type": "null"}}},
                 }
             )
@@ -125,12 +167,18 @@ def schema_errors(instrument: Instrument, answers: Mapping[str, Any]) -> list[Re
     return schema_problems(instrument, answers)[0]
 
 
-def schema_problems(instrument: Instrument,
-                    answers: Mapping[str, Any]) -> tuple[list[ResponseError], int]:
-    """(errors described, at most MAX_REPORTED; errors in all) from the response schema."""
+def schema_problems(instrument: Instrument, answers: Mapping[str, Any], *,
+                    complete: bool = True) -> tuple[list[ResponseError], int]:
+    """(errors described, at most MAX_REPORTED; errors in all) from the response schema.
+
+    ``complete=False`` lets required items be blank: the kiosk insists on them, a paper form
+    may have gaps (the scores' own missing-data rules then decide what can be scored).
+    """
     errors: list[ResponseError] = []
     total = 0
     items = {item.id for item in instrument.items}
+    if not complete:  # a blank answer is no answer: required or not, it may be left out
+        answers = {key: value for key, value in answers.items() if value is not None}
     # Answers are numbers, text or blank. Anything else (lists, dicts, integers too long
     # to print) is refused here: even describing it could exhaust memory or the stack.
     odd = [(str(key)[:60], value) for key, value in answers.items()
@@ -142,6 +190,8 @@ def schema_problems(instrument: Instrument,
     for error in _response_validator(instrument).iter_errors(dict(answers)):
         path = list(error.absolute_path)
         if error.validator == "required":
+            if not complete:
+                continue
             missing = error.message.split("'")[1]
             found = [ResponseError(0, missing, "required: answer it")]
         elif error.validator == "additionalProperties":
@@ -166,6 +216,8 @@ def answers_frame(answers: Mapping[str, Any]) -> pd.DataFrame:
 
 def _answer_error(instrument: Instrument, item_id: str, value: Any, answers) -> ResponseError:
     item = instrument.item(item_id)
+    if value is None and item.required:
+        return ResponseError(0, item_id, "required: answer it")
     if item.ask_if is not None and value is not None:
         return ResponseError(0, item_id, f"answered, but the item is only asked when "
                              f"{rules.describe(item.ask_if)}: leave it blank")
@@ -193,12 +245,13 @@ def _shown(value: Any) -> str:
 
 
 def read_answers(
-    instrument: Instrument, frame: pd.DataFrame
+    instrument: Instrument, frame: pd.DataFrame, *, limit: int | None = MAX_REPORTED
 ) -> tuple[dict[str, np.ndarray], list[ResponseError], int, list[str]]:
     """Item values as float arrays (NaN = missing), checked against each item's scale.
 
-    Returns (values by item id, errors described, errors in total, warnings). Text items
-    come back as object arrays. Blank strings are missing answers.
+    Returns (values by item id, errors described, errors in total, warnings). At most
+    ``limit`` errors are described (None: every one). Text items come back as object
+    arrays. Blank strings are missing answers; a value off its scale becomes NaN.
     """
     repeated = frame.columns[frame.columns.duplicated()].unique()
     if len(repeated):
@@ -220,15 +273,16 @@ def read_answers(
         if not item.scale_type.numeric:
             text = column.astype(object).where(column.notna(), None).to_numpy(object)
             bad = item.scale_type.invalid(item.scale, text)
-            total += _describe(errors, item, bad, text, "too long")
+            total += _describe(errors, item, bad, text, "too long", limit)
             values[item.id] = text
             continue
         numbers, not_numbers = _numbers(column)
         if not_numbers.any():
-            total += _describe(errors, item, not_numbers, column.to_numpy(object), "not a number")
+            total += _describe(errors, item, not_numbers, column.to_numpy(object),
+                               "not a number", limit)
         bad = item.scale_type.invalid(item.scale, numbers)
         if bad.any():
-            total += _describe(errors, item, bad, numbers, "not allowed")
+            total += _describe(errors, item, bad, numbers, "not allowed", limit)
             numbers = np.where(bad, np.nan, numbers)  # never computed with (inf, 99, ...)
         values[item.id] = numbers
     return values, errors, total, warnings
@@ -251,11 +305,12 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _describe(
-    errors: list[ResponseError], item: Item, bad: np.ndarray, shown: np.ndarray, what: str
+    errors: list[ResponseError], item: Item, bad: np.ndarray, shown: np.ndarray, what: str,
+    limit: int | None = MAX_REPORTED,
 ) -> int:
     rows = np.flatnonzero(bad)
     allowed = item.scale_type.describe(item.scale)
-    for row in rows[: max(0, MAX_REPORTED - len(errors))]:
+    for row in rows if limit is None else rows[: max(0, limit - len(errors))]:
         value = shown[row]
         value = f"{value:g}" if isinstance(value, float) else repr(value)[:60]
         errors.append(ResponseError(int(row), item.id, f"{value} is {what}: give {allowed}"))

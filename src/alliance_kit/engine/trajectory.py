@@ -8,7 +8,7 @@ a validated norm; pages label it as such.
 
 :func:`series_markers` marks one client's series: reliable change against the first
 score (from the score's norms) and ruptures (a drop of at least a rule's points since the
-previous score). Pure pandas and numpy, no Streamlit, no database.
+earlier score the rule compares with). Pure pandas and numpy, no Streamlit, no database.
 """
 
 from __future__ import annotations
@@ -142,13 +142,15 @@ def series_markers(
     norms: Mapping[str, Any] | None,
     *,
     rupture_drop: float | None = None,
+    rupture_compare_to: str = "last_available",
 ) -> np.ndarray:
     """Per score of one client's series (oldest first): a marker name from MARKERS or None.
 
     Reliable change compares each score with the first one, using the score's norms
     (none when the norms give no way to judge it); a rupture is a drop of at least
-    ``rupture_drop`` points since the previous score (only when a drop rule is given; as
-    in the drop alert, no drop is defined next to a missing score).
+    ``rupture_drop`` points since the earlier score (only when a drop rule is given; as in
+    the drop alert, ``rupture_compare_to`` says whether that is the last earlier score
+    there is, or only the one just before, so nothing is compared next to a gap).
     A rupture wins over reliable change at the same point; the first score has no marker.
     """
     values = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
@@ -163,7 +165,10 @@ def series_markers(
         for marker in (RELIABLE_IMPROVEMENT, RECOVERED, RELIABLE_DETERIORATION):
             out[categories == marker] = marker
     if rupture_drop is not None:
-        previous = pd.Series(values).shift(1).to_numpy()
+        previous = pd.Series(values).shift(1)
+        if rupture_compare_to == "last_available":
+            previous = previous.ffill()
+        previous = previous.to_numpy()
         with np.errstate(invalid="ignore"):
             fall = previous - values
         out[np.isfinite(fall) & (fall >= rupture_drop - 1e-9)] = RUPTURE

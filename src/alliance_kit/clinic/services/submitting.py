@@ -28,7 +28,7 @@ from alliance_kit.clinic.services.base import ServiceBase
 from alliance_kit.engine.alerts import evaluate_alerts
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.engine.responses import InvalidResponses, answers_frame, schema_problems
-from alliance_kit.engine.scoring import ScoreResult, score
+from alliance_kit.engine.scoring import ScoreResult, refused, score
 from alliance_kit.store import audit
 from alliance_kit.store.integrity import payload_hash
 from alliance_kit.store.models import (
@@ -87,24 +87,29 @@ class Submitting(ServiceBase):
         started_at: dt.datetime | None = None,
         attributes: Mapping[str, Any] | None = None,
         replaces_id: int | None = None,
+        complete: bool = True,
     ) -> Submitted:
         """Validate, score and store one response with its scores, alerts and audit entry.
 
         Idempotent: the same key with the same answers returns the stored response and
         writes nothing; the same key with other answers raises IdempotencyConflict.
         Raises InvalidResponses (nothing written) when an answer breaks the rules.
+        ``complete=False`` lets required items be blank (a paper form entered by staff);
+        the scores' missing-data rules and ``when_missing`` alerts then take over.
         """
         if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
             raise ValueError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is needed")
         instrument = self.kit.instrument(instrument_id)
         answers = _json_safe(answers)
         attributes = _json_safe(attributes or {})
-        errors, total = schema_problems(instrument, answers)
+        errors, total = schema_problems(instrument, answers, complete=complete)
         if errors:
             raise InvalidResponses(errors, total)
         # Scored before the transaction: the engine's own checks (skip rules, attribute
         # values) raise InvalidResponses here, before anything is written.
         result = score(instrument, answers_frame({**answers, **attributes}))
+        if strict := refused(result):
+            raise InvalidResponses(strict)
         digest = payload_hash(client_id=client_id, instrument_id=instrument.id,
                               version=instrument.version, answers=answers,
                               attributes=attributes, session_id=session_id,
@@ -211,19 +216,21 @@ class Submitting(ServiceBase):
         order = keys.sort_values(list(_ORDER), na_position="last", kind="stable").index
         rank = np.empty(len(keys), dtype=int)
         rank[order.to_numpy()] = np.arange(len(keys))
-        raised = evaluate_alerts(instrument, series, client=np.zeros(len(keys)), order=rank)
+        raised = evaluate_alerts(instrument, series, client=np.zeros(len(keys)), order=rank,
+                                 labels=_labels(keys))
         alerts = []
         switched = settings.alert_settings_in(session)
         for row in raised[raised["row"] == len(history)].itertuples():
             if not switched.enabled(instrument.id, row.alert):
                 continue  # an admin switched this rule off (safety rules cannot be)
             value = None if np.isnan(row.value) else float(row.value)
+            message = f"{row.message} ({row.detail})" if row.detail else row.message
             session.add(Alert(response_id=response.id, client_id=response.client_id,
                               instrument_id=instrument.id, rule_id=row.alert,
                               rule_type=row.type, severity=row.severity, value=value,
-                              message=row.message))
+                              message=message))
             alerts.append({"rule_id": row.alert, "severity": row.severity, "value": value,
-                           "message": row.message})
+                           "message": message})
         return scores, alerts
 
     def _history(self, session: Session, response: Response,
@@ -270,3 +277,11 @@ class Submitting(ServiceBase):
             ))
             values[spec.id] = value
         return values
+
+
+def _labels(keys: pd.DataFrame) -> np.ndarray:
+    """How alert details name each response of a series: its session, else its date."""
+    return np.array([f"session {int(number)}" if pd.notna(number)
+                     else f"the response of {when:%d %b %Y}"
+                     for number, when in zip(keys["session_number"], keys["submitted_at"],
+                                             strict=True)], dtype=object)

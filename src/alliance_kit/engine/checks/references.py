@@ -29,6 +29,7 @@ def reference_problems(data: Mapping[str, Any], types: Types) -> Found:
             found.append(
                 (f"{path}[{index}].id", f"{what} id {dup!r} is used twice: ids must be unique")
             )
+    found += _when_missing_problems(data.get("alerts", []))
     for index, score_id in enumerate(score_ids):
         if score_id in item_ids:
             found.append(
@@ -98,6 +99,22 @@ def reference_problems(data: Mapping[str, Any], types: Types) -> Found:
         for score_id in alert_type.score_inputs(alert):
             if score_id not in scores:
                 found.append((f"{path}.score", f"unknown score {score_id!r}: use a score id"))
+    return found
+
+
+def _when_missing_problems(alerts: list[Mapping[str, Any]]) -> Found:
+    """A ``when_missing`` rule's id must differ from every other alert rule's."""
+    found: Found = []
+    taken = {alert["id"] for alert in alerts}
+    for index, alert in enumerate(alerts):
+        if "when_missing" not in alert:
+            continue
+        name = alert["when_missing"]["id"]
+        if name in taken:
+            found.append((f"$.alerts[{index}].when_missing.id",
+                          f"alert id {name!r} is used twice: the rule raised when "
+                          f"{alert['id']!r} cannot be judged needs an id of its own"))
+        taken.add(name)
     return found
 
 

@@ -21,6 +21,9 @@ def score_problems(data: Mapping[str, Any], types: Types) -> Found:
     attributes = data.get("attributes", {})
     for index, score in enumerate(data.get("scores", [])):
         path = f"$.scores[{index}]"
+        if "round_when" in score and "round" not in score:
+            found.append((f"{path}.round_when", "only means something with 'round': remove it "
+                          "or say how many decimals to round to"))
         low, high, step = bounds[score["id"]]
         if "range" in score:
             declared_low, declared_high = score["range"]

@@ -29,7 +29,7 @@ def render(app: App) -> None:
             for alert in instrument.alerts:
                 name = f"{instrument_id}:{alert.id}"
                 words = alert_rule_words(alert, instrument)
-                safety = alert.severity == "safety"
+                safety = alert.protected
                 on = st.checkbox(plain(f"{alert.id} ({alert.severity}): {words}"),
                                  value=safety or current.enabled(instrument_id, alert.id),
                                  disabled=safety, key=f"{KEY}:{name}")
