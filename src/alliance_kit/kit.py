@@ -134,18 +134,25 @@ def build_kit(
     entry_points: bool = True,
     local: bool = True,
     extra: Iterable[object] = (),
+    plugins: Plugins | None = None,
 ) -> Kit:
-    """Load every plugin and definition; bad ones become problems, the rest still load."""
-    plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
-                           extra=extra)
+    """Load every plugin and definition; bad ones become problems, the rest still load.
+
+    ``plugins`` already loaded (by :func:`alliance_kit.plugins.load_plugins`) are used as
+    they are, and the other arguments ignored.
+    """
+    if plugins is None:
+        plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
+                               extra=extra)
     kit = Kit(plugins=plugins, types=_collect_types(plugins))
     for _, exporters in plugins.register_exporters():
         kit.exporters.extend(exporters)
     for _, widgets in plugins.register_widgets():
         kit.widgets.update((widget.scale_type, widget) for widget in widgets)
     origin: dict[str, str] = {}
+    seen: set[Path] = set()  # a file two plugins give is one definition
     for info, entries in plugins.register_instruments():
-        for source, definition in expand(entries, _describe_definition):
+        for source, definition in expand(entries, _describe_definition, seen=seen):
             instrument, problems = definitions.try_load_definition(definition, kit.types, source)
             kit.problems.extend(problems)
             if instrument is None:

@@ -10,7 +10,6 @@ import click
 from alliance_kit.authoring import scaffold
 from alliance_kit.cli.context import kit_of
 from alliance_kit.interop import redcap
-from alliance_kit.kit import default_types, try_load_definition
 
 
 @click.group()
@@ -116,6 +115,8 @@ def _write_draft(draft, output: Path | None, force: bool, instrument_id: str) ->
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+    from alliance_kit.kit import default_types, try_load_definition
+
     for line in draft.review:
         click.echo(f"review: {line}", err=True)
     _, problems = try_load_definition(draft.definition, default_types(),
