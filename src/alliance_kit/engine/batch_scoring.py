@@ -128,7 +128,7 @@ def _as_numbers(array: pa.Array) -> np.ndarray | None:
     if pa.types.is_boolean(array.type) or pa.types.is_dictionary(array.type):
         return None
     if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
-        return array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return pc.fill_null(array.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
     if not pa.types.is_string(array.type):
         return None
     trimmed = pc.utf8_trim_whitespace(array) if _has_space(array) else array
@@ -138,10 +138,9 @@ def _as_numbers(array: pa.Array) -> np.ndarray | None:
         numbers = pc.cast(present, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    values = numbers.to_numpy(zero_copy_only=False)
-    if int(np.isnan(values).sum()) != present.null_count:  # "nan" typed in a cell
-        return None
-    return values
+    if numbers.null_count != present.null_count or pc.any(pc.is_nan(numbers)).as_py():
+        return None  # "nan" typed in a cell: the engine says it is not a number
+    return pc.fill_null(numbers, np.nan).to_numpy(zero_copy_only=False)
 
 
 def _has_space(array: pa.Array) -> bool:

@@ -104,7 +104,6 @@ class CsvWriter(TableWriter):
 def csv_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """One column as CSV cell text (null for missing): numbers in full precision (whole
     numbers without a decimal point), True/False, text neutralized for spreadsheets."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -119,18 +118,43 @@ def csv_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
         return pc.if_else(column, "True", "False")
     if pa.types.is_null(kind):
         return pa.nulls(len(column), pa.string())
-    if pa.types.is_floating(kind):
-        values = column.to_numpy(zero_copy_only=False)
-        finite = np.isfinite(values)
-        known = values[finite]
-        column = pa.array(values, mask=~finite)  # NaN and infinities: blank
-        if known.size == 0 or (np.all(known == np.trunc(known))
-                               and np.all(np.abs(known) < 2**53)):
-            column = column.cast(pa.int64())  # 35, not 35.0 (and quicker)
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        return _number_text(column)
     try:
         return column.cast(pa.string())
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
         return pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+
+
+def _number_text(column: pa.Array) -> pa.Array:
+    """Numbers as text: whole numbers without a decimal point, others in full precision,
+    NaN and infinities blank. Scores take few distinct values, so each distinct value is
+    formatted once and the text looked up (formatting a float is the slow part)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_floating(column.type):
+        odd = pc.fill_null(pc.invert(pc.is_finite(column)), False)
+        if pc.any(odd).as_py():
+            column = pc.if_else(odd, None, column)  # NaN and infinities: blank
+    encoded = pc.dictionary_encode(column)
+    distinct = encoded.dictionary
+    if len(distinct) > max(1024, len(column) // 8):  # many values: format each cell
+        return _format_numbers(column)
+    return _format_numbers(distinct).take(encoded.indices)
+
+
+def _format_numbers(column: pa.Array) -> pa.Array:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_floating(column.type):
+        column = pc.add(column, 0.0)  # -0.0 becomes 0.0: no "-0" in a table
+        known = column.drop_null().to_numpy(zero_copy_only=False)
+        if np.all(known == np.trunc(known)) and np.all(np.abs(known) < 2**53):
+            column = column.cast(pa.int64())  # 35, not 35.0
+    return column.cast(pa.string())
 
 
 def _quoted(text: pa.Array) -> pa.Array:
