@@ -123,6 +123,21 @@ def test_a_json_plugin_can_be_disabled_by_its_file_name(tmp_path):
     assert "my-scale" not in kit.instruments
 
 
+def test_validate_checks_a_plugins_folder_of_definitions_and_packs(tmp_path, kit):
+    folder = tmp_path / "plugins"
+    write(folder / "a-scale.json", definition("a-scale"))
+    write(folder / "wai-sr.en.json", wai_pack(kit))
+    result = run(kit, "validate", folder)
+    assert result.exit_code == 0, result.output
+    assert "1 definition(s) and 1 wording pack(s) valid" in result.stderr
+    broken = wai_pack(kit)
+    del broken["items"]["3"]
+    write(folder / "wai-sr.en.json", broken)
+    result = run(kit, "validate", folder)
+    assert result.exit_code == 1
+    assert "wai-sr.en.json: $.items" in result.stdout and "'3'" in result.stdout
+
+
 # --- a definition's path wherever an id goes ------------------------------------------------
 
 def test_score_psychometrics_and_validate_take_a_definition_path(kit, tmp_path):

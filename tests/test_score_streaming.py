@@ -221,3 +221,33 @@ def test_the_python_api_is_unchanged(kit):
     frame = wai_frame(5).drop(columns=["client", "note"])
     assert isinstance(alliance_kit.score(kit.instrument("wai-sr"), frame),
                       alliance_kit.ScoreResult)
+
+
+def test_a_plugins_table_format_gets_the_whole_table_neutralized(tmp_path):
+    from alliance_kit.types import Exporter
+
+    written = []
+
+    def write_tsv(frame, path):
+        written.append(len(frame))
+        frame.to_csv(path, sep="\t", index=False)
+
+    class Demo:
+        __name__ = "demo"
+
+        @alliance_kit.hookimpl
+        def register_exporters(self):
+            return [Exporter("tsv", (".tsv",), write_tsv, "tab-separated")]
+
+    kit = alliance_kit.build_kit(plugins_dir=tmp_path / "none", disabled=(), entry_points=False,
+                                 extra=[Demo()])
+    source = tmp_path / "wai.csv"
+    frame = wai_frame(30).drop(columns=["note"])
+    frame.loc[0, "client"] = "=1+1"
+    frame.to_csv(source, index=False)
+    output = tmp_path / "out.tsv"
+    result = run(kit, "score", "wai-sr", source, "-o", output)
+    assert result.exit_code == 0, result.output
+    assert written == [30]
+    back = pd.read_csv(output, sep="\t", dtype=str, keep_default_na=False)
+    assert back["client"][0] == "'=1+1" and "total" in back.columns

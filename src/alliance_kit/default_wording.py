@@ -156,11 +156,12 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     every pack is valid, 1 otherwise; warnings do not change the exit code.
     """
     from alliance_kit.engine.wording import collect_packs
+    from alliance_kit.problems import summarized
 
     kit = _kit(ctx)
     files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     _, problems = collect_packs([("command line", files)], kit.instruments)
-    for problem in problems:
+    for problem in summarized(problems):  # many alike: one line with the count
         click.echo(str(problem))
     errors = sum(problem.severity == "error" for problem in problems)
     if errors:

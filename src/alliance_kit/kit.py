@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 if TYPE_CHECKING:
     import click
+    import pandas as pd
+
+    from alliance_kit.engine.scoring import ScoreResult
 
 from alliance_kit.engine import definitions
 from alliance_kit.engine.definitions import Instrument
-from alliance_kit.engine.scoring import ScoreResult, score
 from alliance_kit.engine.sources import expand
 from alliance_kit.engine.wording import (
     Wording,
@@ -91,6 +91,8 @@ class Kit:
 
     def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any]) -> ScoreResult:
         """Score responses to one instrument: see :func:`alliance_kit.score`."""
+        from alliance_kit.engine.scoring import score  # pandas loads with the first score
+
         return score(self.instrument(instrument_id), data)
 
     def exporter_for(self, path: Path) -> Exporter:

@@ -89,10 +89,13 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
     Each line is FILE: $.json.path: what is wrong and what to do; where many places
     break one rule (25 item ids in upper case) one line gives the count and the first
-    few. Exits 0 when every definition is valid, 1 otherwise. Scale types, score methods
-    and alert types from installed plugins are known.
+    few. A wording pack among the files (a plugins folder holds both) is checked as a
+    pack. Exits 0 when every file is valid, 1 otherwise. Scale types, score methods and
+    alert types from installed plugins are known.
     """
+    from alliance_kit.engine.wording import collect_packs
     from alliance_kit.kit import try_load_definition
+    from alliance_kit.plugins import json_kind
     from alliance_kit.problems import summarized
 
     kit = kit_of(ctx)
@@ -108,16 +111,21 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
         else:
             raise click.BadParameter(f"{given}: no such file, folder or installed instrument",
                                      param_hint="PATH_OR_ID")
-    errors = 0
+    errors = packs = 0
     for source, name in sources:
-        _, problems = try_load_definition(source, kit.types, name)
+        if isinstance(source, Path) and json_kind(source) == "wording_packs":
+            packs += 1
+            _, problems = collect_packs([("command line", [source])], kit.instruments)
+        else:
+            _, problems = try_load_definition(source, kit.types, name)
         errors += sum(problem.severity == "error" for problem in problems)
         for problem in summarized(problems):
             click.echo(str(problem))
     if errors:
         click.echo(f"{errors} problem(s) in {len(sources)} file(s)", err=True)
         ctx.exit(1)
-    click.echo(f"{len(sources)} definition(s) valid", err=True)
+    also = f" and {packs} wording pack(s)" if packs else ""
+    click.echo(f"{len(sources) - packs} definition(s){also} valid", err=True)
 
 
 @click.command()
