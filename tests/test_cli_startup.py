@@ -20,7 +20,7 @@ from alliance_kit.cli import cli
 
 HEAVY = ("pandas", "numpy", "pyarrow", "sqlalchemy", "streamlit", "jsonschema",
          "alliance_kit.store", "alliance_kit.clinic", "alliance_kit.engine.definitions",
-         "alliance_kit.kit")
+         "alliance_kit.kit", "alliance_kit.interop.redcap")
 PROBE = textwrap.dedent("""
     import json, sys
     from alliance_kit.cli import main
@@ -69,11 +69,13 @@ def test_every_builtin_that_adds_commands_is_a_command_plugin():
 
 def test_literal_copies_made_for_a_quick_start_match_their_source():
     from alliance_kit import default_pages
-    from alliance_kit.cli import users
+    from alliance_kit.cli import authoring, users
     from alliance_kit.clinic import access
+    from alliance_kit.interop import redcap
     from alliance_kit.ui.kiosk import widgets
 
     assert users.STAFF_ROLES == access.STAFF_ROLES
+    assert authoring.REDCAP_WORDINGS == redcap.WORDINGS
     assert {w.scale_type: w.render.__name__ for w in widgets.BUILTIN} == \
         default_pages.BUILTIN_WIDGETS
     assert [getattr(widgets, name) for name in default_pages.BUILTIN_WIDGETS.values()] == \
