@@ -55,7 +55,7 @@ class ColumnMatch:
         if loose:
             parts[0] += f" ({len(loose)} by case, spaces or map: {_few(loose)})"
         if self.unmatched_items:
-            parts.append(f"no column for item(s) {_few(self.unmatched_items)}")
+            parts.append(f"no column for item(s) {_few(self.unmatched_items)} (unanswered)")
         if self.unused:
             parts.append(f"not used: {_few(self.unused)}")
         if self.absent:
