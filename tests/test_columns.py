@@ -43,7 +43,7 @@ def test_summary_is_one_line_with_what_matched_and_what_not(kit):
     line = match.summary()
     assert "\n" not in line
     assert line.startswith("7 item column(s) matched (7 by case, spaces or map: 1 →1")
-    assert "no column for item(s) 8, 9 (unanswered)" in line
+    assert "no column for item(s) 8, 9, 10 (unanswered)" in line
     assert "not used: ID, Q, age" in line
 
 
