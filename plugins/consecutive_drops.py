@@ -7,9 +7,6 @@ It uses only the public plugin API: ``hookimpl``, ``AlertType`` and ``AlertInput
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from alliance_kit import hookimpl
 from alliance_kit.types import AlertInputs, AlertType
 
@@ -38,6 +35,11 @@ class ConsecutiveDrops(AlertType):
         return [alert["score"]]
 
     def evaluate(self, alert, inputs: AlertInputs):
+        # Imported here, not at the top: every `alliance-kit` command loads this file, and
+        # most of them never evaluate an alert.
+        import numpy as np
+        import pandas as pd
+
         frame = pd.DataFrame({"client": inputs.client, "order": inputs.order,
                               "score": inputs.scores[alert["score"]].to_numpy(float)})
         ordered = frame.sort_values(["client", "order"], kind="stable")

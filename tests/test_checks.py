@@ -62,8 +62,11 @@ def test_unknown_top_level_key(minimal):
 def test_bad_instrument_id_pattern(minimal, bad):
     minimal["id"] = bad
     message = only(find_problems(minimal), "$.id")
-    # The advice comes from the id pattern's description.
-    assert "Lower-case letters" in message
+    if bad == "Mini":  # only the case is wrong: say the fix
+        assert message == ("'Mini' is not an id: ids are lower case, write 'mini' (data "
+                           "columns named 'Mini' still match it)")
+    else:  # the advice comes from the id pattern's description
+        assert "Lower-case letters" in message
 
 
 def test_bad_item_id_pattern(minimal):

@@ -39,8 +39,8 @@ def test_instruments_list_one_tab_separated_line_each(kit):
     assert wai[3] == "structure-only"
 
 
-def test_instruments_show_json_lists_items_and_score_inputs(kit):
-    result = run(kit, "instruments", "show", "wai-sr", "--format", "json")
+def test_instruments_show_resolved_lists_items_and_score_inputs(kit):
+    result = run(kit, "instruments", "show", "wai-sr", "--format", "json", "--resolved")
     data = json.loads(result.output)
     assert [item["id"] for item in data["items"]] == [str(i) for i in range(1, 13)]
     scores = {score["id"]: score for score in data["scores"]}
@@ -48,6 +48,23 @@ def test_instruments_show_json_lists_items_and_score_inputs(kit):
     assert scores["total"]["scores"] == ["task", "bond", "goal"]
     assert scores["total"]["items"] == []
     assert scores["bond"]["range"] == [4, 20]
+
+
+def test_instruments_show_json_is_the_source_and_validates_again(kit, tmp_path):
+    result = run(kit, "instruments", "show", "phq-9", "--format", "json")
+    assert result.exit_code == 0
+    source = json.loads((ROOT / "instruments" / "phq-9.json").read_text(encoding="utf-8"))
+    assert json.loads(result.output) == source
+    assert list(json.loads(result.output)) == list(source)  # the author's order of keys
+    # show > x.json; edit; validate x.json
+    edited = json.loads(result.output)
+    edited["id"] = "phq-9-local"
+    edited["version"] = "1.1.0"
+    copy = tmp_path / "phq-9-local.json"
+    copy.write_text(json.dumps(edited), encoding="utf-8")
+    checked = run(kit, "validate", str(copy))
+    assert checked.exit_code == 0, checked.output
+    assert "1 definition(s) valid" in checked.output
 
 
 def test_instruments_show_unknown_id_names_the_known_ones(kit):
@@ -137,8 +154,8 @@ def test_psychometrics_reports_alpha_per_score(kit, tmp_path):
     source.write_text(WAI_HEADER + "\n" + "\n".join(rows) + "\n")
     result = run(kit, "psychometrics", "wai-sr", str(source), "--score", "task")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("task: alpha ")
-    assert "r_drop" in result.output and "alpha_if_deleted" in result.output
+    assert result.stdout.startswith("task: alpha ")
+    assert "r_drop" in result.stdout and "alpha_if_deleted" in result.stdout
 
 
 def test_plugins_lists_builtins_with_all(kit):
@@ -165,5 +182,6 @@ def test_score_output_round_trips_a_cell_with_a_carriage_return(kit, tmp_path):
     output = tmp_path / "scored.csv"
     assert run(kit, "score", "phq-9", str(source), "-o", str(output)).exit_code == 0
     back = alliance_kit.engine.tabular.read_table(output)
-    assert back["note"].tolist() == ["line one\rline two", "=1+1"]
+    # the carriage return survives in its quoted cell; the formula is made text
+    assert back["note"].tolist() == ["line one\rline two", "'=1+1"]
     assert [float(x) for x in back["total"]] == [9, 0]

@@ -166,14 +166,15 @@ def test_json_fragments_in_the_guide_parse() -> None:
         json.loads(block)
 
 
-@pytest.fixture
-def example_installed(tmp_path, monkeypatch) -> alliance_kit.Kit:
-    """A plugins folder laid out as the guide says: its plugin file and the example JSON."""
-    plugins = tmp_path / "plugins"
+def installed(folder: Path, monkeypatch, with_python: bool = False) -> alliance_kit.Kit:
+    """A plugins folder laid out as the guide says: the example JSON (and the Python plugin
+    file the guide shows, when asked)."""
+    plugins = folder / "plugins"
     plugins.mkdir()
     shutil.copy(EXAMPLE, plugins / "mood-check.json")
-    (plugins / "mood_check.py").write_text(block_after("example: plugins/mood_check.py"),
-                                           encoding="utf-8")
+    if with_python:
+        (plugins / "mood_check.py").write_text(block_after("example: plugins/mood_check.py"),
+                                               encoding="utf-8")
     monkeypatch.setenv("ALLIANCE_KIT_PLUGINS_DIR", str(plugins))
     monkeypatch.delenv("ALLIANCE_KIT_DISABLE_PLUGINS", raising=False)
     monkeypatch.chdir(ROOT)
@@ -182,9 +183,45 @@ def example_installed(tmp_path, monkeypatch) -> alliance_kit.Kit:
     return kit
 
 
-def test_plugin_in_the_guide_registers_the_example(example_installed) -> None:
+@pytest.fixture
+def example_installed(tmp_path, monkeypatch) -> alliance_kit.Kit:
+    return installed(tmp_path, monkeypatch)
+
+
+def test_the_json_file_alone_installs_the_example(example_installed) -> None:
     assert "mood-check" in example_installed.instruments
-    assert "mood_check" in {p.name for p in example_installed.plugin_info}
+    assert "mood-check.json" in {p.name for p in example_installed.plugin_info}
+
+
+def test_plugin_in_the_guide_registers_the_example_once(tmp_path, monkeypatch) -> None:
+    kit = installed(tmp_path, monkeypatch, with_python=True)
+    assert "mood-check" in kit.instruments
+    assert {"mood_check", "mood-check.json"} <= {p.name for p in kit.plugin_info}
+    assert not [p for p in kit.problems if "mood-check" in str(p)]
+
+
+def test_column_matching_output_in_the_guide_is_real(kit, monkeypatch) -> None:
+    command = ("alliance-kit score docs/examples/mood-check.json "
+               "docs/examples/mood-check-export.csv --rename tired_score=tired")
+    quoted = console_output(f"output: {command}", command)
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, command.split()[1:], obj=kit)
+    assert result.exit_code == 0, result.output
+    assert result.output == quoted
+
+
+def test_bulk_problem_output_in_the_guide_is_real(kit, tmp_path, monkeypatch) -> None:
+    data = json.loads((ROOT / "tests" / "data" / "psych_alpha" / "two-scales.json").read_text())
+    for item in data["items"]:
+        item["id"] = item["id"].upper()
+    data["items"] += [{"id": f"X{i}", "scale": "agree"} for i in range(15)]
+    monkeypatch.chdir(tmp_path)
+    Path("upper.json").write_text(json.dumps(data), encoding="utf-8")
+    command = "alliance-kit validate upper.json"
+    quoted = console_output(f"output: {command} (25 upper-case item ids)", command)
+    result = CliRunner().invoke(cli, command.split()[1:], obj=kit)
+    assert result.exit_code == 1
+    assert result.output == quoted
 
 
 def test_score_output_in_the_guide_is_real(example_installed) -> None:

@@ -527,8 +527,11 @@ def test_disabled_builtin_plugin():
 
 def test_disabled_folder_plugin(tmp_path):
     write_plugin_folder(tmp_path / "plugins")
-    kit = kit_with(plugins_dir=tmp_path / "plugins", disabled=["loose_demo"])
+    # loose-def.json is a plugin of its own too (a JSON file in the folder): both go
+    kit = kit_with(plugins_dir=tmp_path / "plugins", disabled=["loose_demo", "loose-def.json"])
     assert "loose" not in kit.instruments and "packaged" in kit.instruments
+    kept = kit_with(plugins_dir=tmp_path / "plugins", disabled=["loose_demo"])
+    assert "loose" in kept.instruments
 
 
 def test_disabled_from_environment(tmp_path, monkeypatch):

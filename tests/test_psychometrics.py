@@ -43,7 +43,7 @@ def test_hand_alpha() -> None:
 def test_hand_item_statistics() -> None:
     stats = item_statistics(HAND)
     assert list(stats.index) == ["a", "b", "c"]
-    assert list(stats.columns) == ["n", "mean", "sd", "r_drop", "alpha_if_deleted"]
+    assert list(stats.columns) == ["n", "mean", "sd", "raw_r", "r_drop", "alpha_if_deleted"]
     assert stats["n"].tolist() == [5, 5, 5]
     np.testing.assert_allclose(stats["mean"], [3, 3, 3])
     np.testing.assert_allclose(stats["sd"], [math.sqrt(2.5)] * 3)

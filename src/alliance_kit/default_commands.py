@@ -11,15 +11,24 @@ from alliance_kit.hookspecs import hookimpl
 
 @hookimpl
 def register_commands(cli):
-    from alliance_kit.cli import authoring, instruments, scoring, store, users
+    from alliance_kit.cli import (
+        authoring,
+        instruments,
+        psychometrics,
+        schema,
+        scoring,
+        store,
+        users,
+    )
 
     for command in (
         instruments.instruments, instruments.validate, instruments.plugins,
-        scoring.score_command, scoring.psychometrics_command,
+        scoring.score_command, psychometrics.psychometrics_command,
         store.db, store.backup, store.rescore, store.audit_group, store.demo,
         store.import_command,
         users.users, users.kiosk_group,
         authoring.new, authoring.import_redcap, authoring.fhir_questionnaire_command,
         authoring.import_fhir_questionnaire,
+        schema.schema_command,
     ):
         cli.add_command(command)

@@ -13,12 +13,13 @@ import os
 from pathlib import Path
 
 from alliance_kit.default_instruments import bundled_folder
-from alliance_kit.engine.guidance import GUIDANCE_DIR_ENV
 from alliance_kit.hookspecs import hookimpl
 
 
 def guidance_folders() -> list[Path]:
     """The bundled ``guidance/`` folder, then the clinic's folder if set."""
+    from alliance_kit.engine.guidance import GUIDANCE_DIR_ENV  # the engine loads when used
+
     folders = [folder for folder in [bundled_folder() / "guidance"] if folder.is_dir()]
     local = os.environ.get(GUIDANCE_DIR_ENV, "").strip()
     if local:

@@ -8,10 +8,16 @@ pages its role may see, so a page not listed for a role cannot be reached by it 
 from __future__ import annotations
 
 from alliance_kit.hookspecs import hookimpl
-from alliance_kit.types import ANONYMOUS, KIOSK, STAFF, Page
+from alliance_kit.types import ANONYMOUS, KIOSK, STAFF, Page, Widget
 
 ADMIN = frozenset({"admin"})
 CLINICIANS = frozenset({"therapist", "supervisor"})
+#: The built-in kiosk widgets: scale type -> the function of
+#: :mod:`alliance_kit.ui.kiosk.widgets` that draws it (its ``BUILTIN``; a test keeps them
+#: equal). That module is imported when a kiosk first draws a question, so building the kit
+#: (the command line does) does not load Streamlit.
+BUILTIN_WIDGETS = {"visual-analogue": "visual_analogue", "options": "options",
+                   "yes-no": "yes_no", "text": "text", "numeric": "numeric"}
 
 
 @hookimpl
@@ -21,9 +27,17 @@ def register_pages(kit):
 
 @hookimpl
 def register_widgets():
-    from alliance_kit.ui.kiosk.widgets import BUILTIN
+    return [Widget(scale_type, _drawn_by(name)) for scale_type, name in BUILTIN_WIDGETS.items()]
 
-    return BUILTIN
+
+def _drawn_by(name: str):
+    def render(*args, **kwargs):
+        from alliance_kit.ui.kiosk import widgets
+
+        return getattr(widgets, name)(*args, **kwargs)
+
+    render.__name__ = render.__qualname__ = name
+    return render
 
 
 def dashboard_pages() -> list[Page]:

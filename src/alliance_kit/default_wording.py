@@ -11,22 +11,26 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from packaging.version import InvalidVersion, Version
 
 from alliance_kit.default_instruments import bundled_folder
-from alliance_kit.engine import jsonschemas
-from alliance_kit.engine.definitions import Instrument
-from alliance_kit.engine.wording import WORDING_DIR_ENV, collect_packs, definition_texts
 from alliance_kit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from alliance_kit.engine.definitions import Instrument
+
+# The engine is imported inside the functions that use it: the command line lists this
+# plugin's commands without loading it.
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 
 def wording_folders() -> list[Path]:
     """The bundled ``wording/`` folder (when there is one), then the clinic's folder if set."""
+    from alliance_kit.engine.wording import WORDING_DIR_ENV
+
     folders = [bundled_folder() / "wording"]
     folders = [folder for folder in folders if folder.is_dir()]
     local = os.environ.get(WORDING_DIR_ENV, "").strip()
@@ -47,6 +51,11 @@ def register_commands(cli):
 
 def pack_template(instrument: Instrument, language: str) -> dict[str, Any]:
     """A pack to fill in: every text the instrument needs, prefilled where the definition has it."""
+    from packaging.version import InvalidVersion, Version
+
+    from alliance_kit.engine import jsonschemas
+    from alliance_kit.engine.wording import definition_texts
+
     texts = definition_texts(instrument, language)
     try:
         version = Version(instrument.version)
@@ -86,12 +95,9 @@ def pack_template(instrument: Instrument, language: str) -> dict[str, Any]:
 
 
 def _kit(ctx: click.Context):
-    root = ctx.find_root()
-    if root.obj is None:
-        from alliance_kit.kit import build_kit
+    from alliance_kit.cli.context import kit_of
 
-        root.obj = build_kit()
-    return root.obj
+    return kit_of(ctx)
 
 
 @click.group("wording")
@@ -149,10 +155,13 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     One line per problem (FILE: $.json.path: what is wrong and what to do). Exits 0 when
     every pack is valid, 1 otherwise; warnings do not change the exit code.
     """
+    from alliance_kit.engine.wording import collect_packs
+    from alliance_kit.problems import summarized
+
     kit = _kit(ctx)
     files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     _, problems = collect_packs([("command line", files)], kit.instruments)
-    for problem in problems:
+    for problem in summarized(problems):  # many alike: one line with the count
         click.echo(str(problem))
     errors = sum(problem.severity == "error" for problem in problems)
     if errors:

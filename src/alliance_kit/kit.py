@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 if TYPE_CHECKING:
     import click
+    import pandas as pd
+
+    from alliance_kit.engine.scoring import ScoreResult
 
 from alliance_kit.engine import definitions
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.engine.guidance import GuidancePack, collect_guidance
-from alliance_kit.engine.scoring import ScoreResult, score
 from alliance_kit.engine.sources import expand
 from alliance_kit.engine.wording import (
     Wording,
@@ -97,6 +97,8 @@ class Kit:
     def score(self, instrument_id: str, data: pd.DataFrame | Mapping[str, Any], *,
               bad_rows: str = "reject") -> ScoreResult:
         """Score responses to one instrument: see :func:`alliance_kit.score`."""
+        from alliance_kit.engine.scoring import score  # pandas loads with the first score
+
         return score(self.instrument(instrument_id), data, bad_rows=bad_rows)
 
     def exporter_for(self, path: Path) -> Exporter:
@@ -140,18 +142,25 @@ def build_kit(
     entry_points: bool = True,
     local: bool = True,
     extra: Iterable[object] = (),
+    plugins: Plugins | None = None,
 ) -> Kit:
-    """Load every plugin and definition; bad ones become problems, the rest still load."""
-    plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
-                           extra=extra)
+    """Load every plugin and definition; bad ones become problems, the rest still load.
+
+    ``plugins`` already loaded (by :func:`alliance_kit.plugins.load_plugins`) are used as
+    they are, and the other arguments ignored.
+    """
+    if plugins is None:
+        plugins = load_plugins(plugins_dir, disabled, entry_points=entry_points, local=local,
+                               extra=extra)
     kit = Kit(plugins=plugins, types=_collect_types(plugins))
     for _, exporters in plugins.register_exporters():
         kit.exporters.extend(exporters)
     for _, widgets in plugins.register_widgets():
         kit.widgets.update((widget.scale_type, widget) for widget in widgets)
     origin: dict[str, str] = {}
+    seen: set[Path] = set()  # a file two plugins give is one definition
     for info, entries in plugins.register_instruments():
-        for source, definition in expand(entries, _describe_definition):
+        for source, definition in expand(entries, _describe_definition, seen=seen):
             instrument, problems = definitions.try_load_definition(definition, kit.types, source)
             kit.problems.extend(problems)
             if instrument is None:

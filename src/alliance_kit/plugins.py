@@ -5,7 +5,8 @@ Discovery, in order (a later plugin's instrument overrides an earlier one's, wit
 1. the built-in ``default_*`` modules (``DEFAULT_PLUGINS``);
 2. installed packages' entry points in the ``alliance_kit`` group;
 3. loose ``.py`` files and packages in the plugins folder (``ALLIANCE_KIT_PLUGINS_DIR``,
-   else ``./plugins``).
+   else ``./plugins``), and JSON files there: a definition or wording pack ``.json`` file,
+   or a folder of them, is a plugin on its own (:class:`JsonFiles`), no Python needed.
 
 ``ALLIANCE_KIT_DISABLE_PLUGINS`` is a comma-separated list of plugin names not to load.
 A plugin that fails to import, or implements a hook that does not exist, is reported as a
@@ -15,8 +16,8 @@ problem and left out; everything else still loads.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Iterable
@@ -45,6 +46,13 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_instruments",
     "alliance_kit.default_wording",
     "alliance_kit.default_pages",
+    "alliance_kit.default_commands",
+    "alliance_kit.default_guidance",
+)
+#: The built-in plugins that add commands: all the command line loads to list its commands
+#: (``alliance-kit --help``), with every installed and local plugin. A test keeps it complete.
+COMMAND_PLUGINS = (
+    "alliance_kit.default_wording",
     "alliance_kit.default_commands",
     "alliance_kit.default_guidance",
 )
@@ -83,6 +91,11 @@ class Plugins:
     manager: pluggy.PluginManager
     info: list[PluginInfo]
     problems: list[Problem]
+    #: The plugins from entry points, the plugins folder and ``extra``, with their info, in
+    #: load order: :func:`with_all_builtins` registers them again without importing them twice.
+    external: list[tuple[object, PluginInfo]] = field(default_factory=list)
+    #: The plugin names left out when these were loaded.
+    disabled: frozenset[str] = frozenset()
 
     def register_instruments(self) -> list[tuple[PluginInfo, list[Any]]]:
         """Definitions: paths to JSON files or folders, or parsed dicts."""
@@ -150,16 +163,17 @@ def load_plugins(
     entry_points: bool = True,
     local: bool = True,
     extra: Iterable[object] = (),
+    builtins: Iterable[str] = DEFAULT_PLUGINS,
 ) -> Plugins:
-    """Build the plugin manager from every source; ``extra`` objects register last (tests)."""
-    manager = pluggy.PluginManager("alliance_kit")
-    manager.add_hookspecs(hookspecs)
-    disabled = set(disabled_from_env() if disabled is None else disabled)
-    plugins = Plugins(manager, [], [])
-    for module_name in DEFAULT_PLUGINS:
-        short = module_name.rsplit(".", 1)[1]
-        if short not in disabled:
-            _register(plugins, importlib.import_module(module_name), short, "built-in", __version__)
+    """Build the plugin manager from every source; ``extra`` objects register last (tests).
+
+    ``builtins`` are the built-in modules to register (the command line lists its commands
+    with :data:`COMMAND_PLUGINS` only, then :func:`with_all_builtins` adds the rest).
+    """
+    import importlib.metadata
+
+    disabled = frozenset(disabled_from_env() if disabled is None else disabled)
+    plugins = _with_builtins(builtins, disabled)
     if entry_points:
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if entry.name in disabled:
@@ -176,6 +190,9 @@ def load_plugins(
     for name, path in _folder_plugins(folder) if local else []:
         if name in disabled:
             continue
+        if path.suffix == ".json" or path.is_dir():
+            _register(plugins, JsonFiles.of(path), name, "plugins folder", None, str(path))
+            continue
         try:
             module = _import_file(name, path)
         except Exception as exc:
@@ -187,6 +204,28 @@ def load_plugins(
     for index, plugin in enumerate(extra):
         name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
         _register(plugins, plugin, name, "registered", getattr(plugin, "__version__", None))
+    return plugins
+
+
+def with_all_builtins(plugins: Plugins) -> Plugins:
+    """The same plugins on a new manager with every built-in first (:data:`DEFAULT_PLUGINS`):
+    the order of :func:`load_plugins`, without importing a plugin module a second time."""
+    complete = _with_builtins(DEFAULT_PLUGINS, plugins.disabled)
+    complete.problems.extend(plugins.problems)
+    for plugin, info in plugins.external:
+        _register(complete, plugin, info.name, info.source, info.version, info.location)
+    return complete
+
+
+def _with_builtins(builtins: Iterable[str], disabled: frozenset[str]) -> Plugins:
+    manager = pluggy.PluginManager("alliance_kit")
+    manager.add_hookspecs(hookspecs)
+    plugins = Plugins(manager, [], [], disabled=disabled)
+    for module_name in builtins:
+        short = module_name.rsplit(".", 1)[1]
+        if short not in disabled:
+            _register(plugins, importlib.import_module(module_name), short, "built-in",
+                      __version__)
     return plugins
 
 
@@ -207,10 +246,15 @@ def _register(plugins: Plugins, plugin: object, name: str, source: str, version:
                                         f"unknown hook(s) {', '.join(unknown)} (known: {known})"))
         return
     hooks = sorted(caller.name for caller in manager.get_hookcallers(plugin) or [])
-    plugins.info.append(PluginInfo(name, source, version, hooks, location))
+    info = PluginInfo(name, source, version, hooks, location)
+    plugins.info.append(info)
+    if source != "built-in":
+        plugins.external.append((plugin, info))
 
 
 def _folder_plugins(folder: Path) -> list[tuple[str, Path]]:
+    """(name, path) of each plugin in the folder: ``.py`` files and packages by their name,
+    ``.json`` files and folders of them by file or folder name (``mood-check.json``)."""
     if not folder.is_dir():
         return []
     found = []
@@ -221,7 +265,62 @@ def _folder_plugins(folder: Path) -> list[tuple[str, Path]]:
             found.append((path.stem, path))
         elif path.is_dir() and (path / "__init__.py").is_file():
             found.append((path.name, path / "__init__.py"))
+        elif (path.suffix == ".json" and path.is_file()) or (
+                path.is_dir() and any(path.glob("*.json"))):
+            found.append((path.name, path))
     return found
+
+
+class JsonFiles:
+    """A plugin made of JSON files alone: definitions and wording packs in the plugins folder.
+
+    Each file is sorted by what it holds: a wording pack (its ``$schema``, or ``instrument``
+    and ``language`` keys) or else a definition, which the kit checks and reports as usual.
+    A file also registered by a Python plugin in the same folder is loaded once.
+    """
+
+    def __init__(self, instruments: list[Path], wording_packs: list[Path]):
+        self.paths = {"instruments": instruments, "wording_packs": wording_packs}
+        if instruments:
+            self.register_instruments = hookspecs.hookimpl(lambda: list(instruments))
+        if wording_packs:
+            self.register_wording_packs = hookspecs.hookimpl(lambda: list(wording_packs))
+
+    @classmethod
+    def of(cls, path: Path) -> JsonFiles:
+        """The plugin for one ``.json`` file or a folder of them (sorted by name)."""
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        kinds: dict[str, list[Path]] = {"instruments": [], "wording_packs": []}
+        for file in files:
+            kinds[json_kind(file)].append(file)
+        return cls(kinds["instruments"], kinds["wording_packs"])
+
+
+#: ``$schema`` file names and the hook whose entries such a file is.
+JSON_KINDS = {"instrument.schema.json": "instruments",
+              "wording-pack.schema.json": "wording_packs"}
+#: Larger files are left for the definition loader, which refuses them with a reason.
+_SNIFF_LIMIT = 2 * 1024 * 1024
+
+
+def json_kind(path: Path) -> str:
+    """"instruments" or "wording_packs": what a JSON file in the plugins folder holds.
+
+    By its ``$schema`` when it names a bundled schema, else a pack has ``instrument`` and
+    ``language`` keys. Anything unreadable is a definition: loading it says what is wrong.
+    """
+    try:
+        if path.stat().st_size > _SNIFF_LIMIT:
+            return "instruments"
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return "instruments"
+    if not isinstance(data, dict):
+        return "instruments"
+    schema = str(data.get("$schema", "")).rsplit("/", 1)[-1]
+    if schema in JSON_KINDS:
+        return JSON_KINDS[schema]
+    return "wording_packs" if {"instrument", "language"} <= set(data) else "instruments"
 
 
 def _import_file(name: str, path: Path) -> ModuleType:

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from alliance_kit.engine.definitions import Instrument
@@ -44,6 +43,8 @@ class ScaleType:
 
     def step(self, scale: Mapping[str, Any]) -> float:
         """The spacing of possible answers: 1 for whole numbers, 0 for a continuum."""
+        import numpy as np  # here, not at the top: plugins import this module at start-up
+
         values = self.allowed_values(scale)
         if values is not None and np.all(values == np.round(values)):
             return 1.0
@@ -51,6 +52,8 @@ class ScaleType:
 
     def invalid(self, scale: Mapping[str, Any], values: np.ndarray) -> np.ndarray:
         """A boolean mask of answers that are not allowed; missing answers (NaN) are allowed."""
+        import numpy as np
+
         present = ~np.isnan(values)
         allowed = self.allowed_values(scale)
         if allowed is not None:
@@ -90,6 +93,8 @@ class Computed:
 
     @classmethod
     def complete(cls, values: np.ndarray) -> Computed:
+        import numpy as np
+
         return cls(values, np.full(values.shape[0], -1, dtype=np.int32), [])
 
 

@@ -2,15 +2,20 @@
 
 The root group holds no commands of its own: every command, built-in ones included, comes
 from a plugin's ``register_commands`` hook (the built-ins from
-:mod:`alliance_kit.default_commands`), collected per kit, so a test's kit and the real one
+:mod:`alliance_kit.default_commands`), collected per run, so a test's kit and the real one
 never share a mutated group.
+
+Start-up is kept quick: ``--version`` loads no plugin, and listing the commands (``--help``)
+loads only the plugins that can add commands (:func:`alliance_kit.cli.context.commands_of`).
+The kit (every definition checked) is built when a command first asks for it, and the
+command modules import pandas, SQLAlchemy and the store inside the commands that use them.
 """
 
 from __future__ import annotations
 
 import click
 
-from alliance_kit.cli.context import kit_of
+from alliance_kit.cli.context import commands_of
 from alliance_kit.version import __version__
 
 
@@ -18,10 +23,10 @@ class PluginCommands(click.Group):
     """A group whose commands are the ones this run's plugins register."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *kit_of(ctx).commands()})
+        return sorted({*self.commands, *commands_of(ctx)})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self.commands.get(name) or kit_of(ctx).commands().get(name)
+        return self.commands.get(name) or commands_of(ctx).get(name)
 
 
 @click.group(cls=PluginCommands)
@@ -30,16 +35,15 @@ def cli() -> None:
     """alliance_kit: define, validate and score therapy questionnaires.
 
     Instruments come from the bundled instruments/ folder, installed plugin packages and
-    the local plugins/ folder (ALLIANCE_KIT_PLUGINS_DIR). Set ALLIANCE_KIT_DISABLE_PLUGINS
-    to a comma-separated list of plugin names to leave out.
+    the local plugins/ folder (ALLIANCE_KIT_PLUGINS_DIR), where a definition .json file
+    (or a folder of them) is a plugin on its own. Set ALLIANCE_KIT_DISABLE_PLUGINS to a
+    comma-separated list of plugin names to leave out.
     """
 
 
 def main() -> None:
-    """Entry point: build the kit (its plugins bring the commands), run."""
-    from alliance_kit.kit import build_kit
-
-    cli(obj=build_kit())
+    """Entry point: the plugins (and the kit) load when a command first needs them."""
+    cli()
 
 
 if __name__ == "__main__":

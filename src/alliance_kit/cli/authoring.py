@@ -9,8 +9,10 @@ import click
 
 from alliance_kit.authoring import scaffold
 from alliance_kit.cli.context import kit_of
-from alliance_kit.interop import redcap
-from alliance_kit.kit import default_types, try_load_definition
+
+#: ``alliance_kit.interop.redcap.WORDINGS`` (a test keeps them equal), written out so that
+#: listing the commands does not load the importer.
+REDCAP_WORDINGS = ("project", "structure-only")
 
 
 @click.group()
@@ -77,7 +79,7 @@ def new_plugin(name: str, folder: Path) -> None:
 @click.argument("dictionary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "instrument_id", required=True, help="The new instrument's id.")
 @click.option("--form", help="The REDCap form (instrument) to import, when there are several.")
-@click.option("--wording", type=click.Choice(list(redcap.WORDINGS)), default="project",
+@click.option("--wording", type=click.Choice(list(REDCAP_WORDINGS)), default="project",
               show_default=True,
               help="project: keep REDCap's texts (review who owns them!); structure-only: "
                    "leave every text out, for a wording pack.")
@@ -98,6 +100,8 @@ def import_redcap(dictionary: Path, instrument_id: str, form: str | None, wordin
     Everything that could not be translated is listed in the draft's notes and printed.
     The draft is checked like any definition: exit 1 if it has problems.
     """
+    from alliance_kit.interop import redcap
+
     try:
         draft = redcap.import_dictionary(dictionary, instrument_id, form=form, wording=wording,
                                          language=language, title=title)
@@ -116,6 +120,8 @@ def _write_draft(draft, output: Path | None, force: bool, instrument_id: str) ->
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+    from alliance_kit.kit import default_types, try_load_definition
+
     for line in draft.review:
         click.echo(f"review: {line}", err=True)
     _, problems = try_load_definition(draft.definition, default_types(),

@@ -1,38 +1,70 @@
 """What every command shares: the kit of this run, and opening the database.
 
-Commands get the kit from the click context (``main`` builds it once; tests pass their
-own with ``obj=kit``) and never build a second one.
+Commands get the kit from the click context (tests pass their own with ``obj=kit``; a real
+run builds it the first time a command asks) and never build a second one. This module
+imports no pandas, engine or database code at the top: the command line starts quickly.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from alliance_kit.engine.definitions import Instrument
-from alliance_kit.kit import Kit, build_kit
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alliance_kit.engine.definitions import Instrument
+    from alliance_kit.kit import Kit
+    from alliance_kit.plugins import Plugins
 
 #: Data rows are numbered as a spreadsheet shows them: the header is row 1.
 FIRST_DATA_ROW = 2
 DATABASE_HELP = "Database URL (default: ALLIANCE_KIT_DATABASE_URL, then sqlite:///alliance_kit.db)."
+#: Where the root context keeps the plugins loaded to list the commands.
+_PLUGINS_KEY = "alliance_kit.command_plugins"
 
 
 def kit_of(ctx: click.Context) -> Kit:
-    """The kit for this run: the one ``main`` built (or a test passed), or a new one."""
+    """The kit for this run: the one a test passed, or one built now (once per run).
+
+    A kit built here reuses the plugins already loaded to list the commands, so no plugin
+    module is imported twice.
+    """
     root = ctx.find_root()
     if root.obj is None:
-        root.obj = build_kit()
+        from alliance_kit.kit import build_kit
+        from alliance_kit.plugins import with_all_builtins
+
+        loaded = root.meta.get(_PLUGINS_KEY)
+        root.obj = build_kit(plugins=with_all_builtins(loaded) if loaded else None)
     return root.obj
 
 
-def instrument_of(ctx: click.Context, instrument_id: str) -> Instrument:
-    """The instrument with this id, or a usage error that lists the known ids."""
-    try:
-        return kit_of(ctx).instrument(instrument_id)
-    except KeyError as exc:
-        raise click.BadParameter(exc.args[0], param_hint="ID") from None
+def commands_of(ctx: click.Context) -> dict[str, click.Command]:
+    """The commands of this run by name: from the kit when there is one already, else from
+    the plugins that can add commands (built-in ones and every installed or local plugin),
+    loaded without building the kit."""
+    root = ctx.find_root()
+    if root.obj is not None:
+        return root.obj.commands()
+    if _PLUGINS_KEY not in root.meta:
+        from alliance_kit.plugins import COMMAND_PLUGINS, load_plugins
+
+        root.meta[_PLUGINS_KEY] = load_plugins(builtins=COMMAND_PLUGINS)
+    plugins: Plugins = root.meta[_PLUGINS_KEY]
+    group = click.Group()
+    plugins.register_commands(group)
+    return dict(group.commands)
+
+
+def instrument_of(ctx: click.Context, instrument_id: str, *, files: bool = False) -> Instrument:
+    """The installed instrument with this id or, with ``files``, a definition file's (a path
+    ending in .json). A usage error lists the known ids, or every problem of the file."""
+    from alliance_kit.cli.definitions import definition_or_fail
+
+    return definition_or_fail(kit_of(ctx), instrument_id, files=files)
 
 
 def read_table_or_fail(path: Path) -> pd.DataFrame:

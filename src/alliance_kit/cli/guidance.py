@@ -10,9 +10,6 @@ from typing import Any
 import click
 
 from alliance_kit.cli.context import instrument_of, kit_of
-from alliance_kit.engine.guidance import GUIDANCE_DIR_ENV, all_entries, collect_guidance, match
-from alliance_kit.engine.motivation import derive, measures, score_values
-from alliance_kit.engine.responses import InvalidResponses
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text: one line per entry; json: a list.")
@@ -43,6 +40,8 @@ def list_command(ctx: click.Context, fmt: str, language: str) -> None:
     kit = kit_of(ctx)
     for problem in kit.guidance_problems:
         click.echo(str(problem), err=True)
+    from alliance_kit.engine.guidance import all_entries  # the engine loads when used
+
     entries = [entry.as_dict(language) for entry in all_entries(kit.guidance.values())]
     if fmt == "json":
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
@@ -61,6 +60,8 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     One line per problem (FILE: $.json.path: what is wrong and what to do). Exits 0 when
     every pack is valid, 1 otherwise; warnings do not change the exit code.
     """
+    from alliance_kit.engine.guidance import collect_guidance
+
     kit = kit_of(ctx)
     files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     packs, problems = collect_guidance([("command line", files)], kit.instruments)
@@ -102,6 +103,10 @@ def match_command(ctx: click.Context, instrument_id: str, pairs: tuple[str, ...]
     confidence=8 --format json`. An entry whose conditions also need another instrument
     does not match.
     """
+    from alliance_kit.engine.guidance import match
+    from alliance_kit.engine.motivation import derive, measures, score_values
+    from alliance_kit.engine.responses import InvalidResponses
+
     kit = kit_of(ctx)
     instrument = instrument_of(ctx, instrument_id)
     items = {item.id for item in instrument.items}
@@ -145,4 +150,4 @@ def match_command(ctx: click.Context, instrument_id: str, pairs: tuple[str, ...]
         click.echo(f"{entry['id']}\t{entry['title']}\t{entry['citation']}")
 
 
-__all__ = ["GUIDANCE_DIR_ENV", "guidance", "parse_value"]
+__all__ = ["guidance", "parse_value"]

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from alliance_kit.cli.context import instrument_of, kit_of
-from alliance_kit.kit import try_load_definition
 
 
 @click.group()
@@ -50,16 +49,21 @@ def instruments_list(ctx: click.Context, fmt: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True
 )
+@click.option("--resolved", is_flag=True,
+              help="The resolved view instead of the source: defaults filled in, scales "
+                   "resolved, each score's inputs and range listed, and where it came from.")
 @click.pass_context
-def instruments_show(ctx: click.Context, instrument_id: str, fmt: str) -> None:
-    """The normalized definition of instrument ID.
+def instruments_show(ctx: click.Context, instrument_id: str, fmt: str, resolved: bool) -> None:
+    """The definition of instrument ID (or of a definition file), as its author wrote it.
 
-    Its items and scores are lists of objects with an id; each score lists the item
-    and score ids it is built from, and its range.
+    The JSON is a valid definition: `alliance-kit instruments show ID > my.json`, edit,
+    then `alliance-kit validate my.json` (give it a new id before installing it beside the
+    original). With --resolved, its items and scores are lists of objects with an id;
+    each score lists the item and score ids it is built from, and its range.
     """
-    instrument = instrument_of(ctx, instrument_id)
-    data = instrument.normalized()
+    instrument = instrument_of(ctx, instrument_id, files=True)
     if fmt == "json":
+        data = instrument.normalized() if resolved else instrument.raw
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"{instrument.id} {instrument.version}: {instrument.text(instrument.title)}")
@@ -78,26 +82,50 @@ def instruments_show(ctx: click.Context, instrument_id: str, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", metavar="PATH_OR_ID...", nargs=-1, required=True)
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check definition files (or folders of them): one line per problem.
+def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Check definition files (or folders of them, or installed ids): a line per problem.
 
-    Exits 0 when every definition is valid, 1 otherwise. Scale types, score methods and
+    Each line is FILE: $.json.path: what is wrong and what to do; where many places
+    break one rule (25 item ids in upper case) one line gives the count and the first
+    few. A wording pack among the files (a plugins folder holds both) is checked as a
+    pack. Exits 0 when every file is valid, 1 otherwise. Scale types, score methods and
     alert types from installed plugins are known.
     """
+    from alliance_kit.engine.wording import collect_packs
+    from alliance_kit.kit import try_load_definition
+    from alliance_kit.plugins import json_kind
+    from alliance_kit.problems import summarized
+
     kit = kit_of(ctx)
-    files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
-    errors = 0
-    for path in files:
-        _, problems = try_load_definition(path, kit.types)
-        for problem in problems:
+    sources: list[tuple[object, str]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            sources += [(f, str(f)) for f in sorted(path.glob("*.json"))]
+        elif path.exists():
+            sources.append((path, str(path)))
+        elif given in kit.instruments:
+            sources.append((dict(kit.instruments[given].raw), kit.instruments[given].source))
+        else:
+            raise click.BadParameter(f"{given}: no such file, folder or installed instrument",
+                                     param_hint="PATH_OR_ID")
+    errors = packs = 0
+    for source, name in sources:
+        if isinstance(source, Path) and json_kind(source) == "wording_packs":
+            packs += 1
+            _, problems = collect_packs([("command line", [source])], kit.instruments)
+        else:
+            _, problems = try_load_definition(source, kit.types, name)
+        errors += sum(problem.severity == "error" for problem in problems)
+        for problem in summarized(problems):
             click.echo(str(problem))
-            errors += problem.severity == "error"
     if errors:
-        click.echo(f"{errors} problem(s) in {len(files)} file(s)", err=True)
+        click.echo(f"{errors} problem(s) in {len(sources)} file(s)", err=True)
         ctx.exit(1)
-    click.echo(f"{len(files)} definition(s) valid", err=True)
+    also = f" and {packs} wording pack(s)" if packs else ""
+    click.echo(f"{len(sources) - packs} definition(s){also} valid", err=True)
 
 
 @click.command()

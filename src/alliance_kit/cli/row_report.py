@@ -1,56 +1,35 @@
-"""What ``score`` says about single rows: warnings and bad values on standard error, and
-the columns it may add (``error``, ``warning``, ``alerts``)."""
+"""What ``score`` says about single rows on standard error: warnings, and with
+``--bad-rows blank`` the bad values whose rows were scored blank."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from alliance_kit.cli.context import FIRST_DATA_ROW
-from alliance_kit.engine.alerts import alert_ids
-from alliance_kit.engine.definitions import Instrument
-from alliance_kit.engine.scoring import ScoreResult
+
+if TYPE_CHECKING:
+    from alliance_kit.cli.tables import Widened
+    from alliance_kit.engine.batch_scoring import StreamReport
 
 
-@dataclass(frozen=True)
-class _Added:
-    """Names of the columns ``score`` adds beside the scores, by option."""
-
-    error: str = "error"
-    warning: str = "warning"
-    alerts: str = "alerts"
-
-    def added(self, *, errors: bool, warnings: bool, alerts: bool) -> set[str]:
-        return ({self.error} if errors else set()) | ({self.warning} if warnings else set()) \
-            | ({self.alerts} if alerts else set())
-
-
-REPORT_COLUMNS = _Added()
-
-
-def report_rows(result: ScoreResult, source: Path, most: int) -> None:
-    """Each row's warnings, then (``--bad-rows blank``) its bad values, on standard error,
-    rows numbered as a spreadsheet shows them; at most ``most`` lines each, then a count."""
-    for kind, notes in (("warning", result.row_warnings), ("bad value", result.row_errors)):
+def report_rows(report: StreamReport, source: Path, most: int,
+                widened: Widened | None = None) -> None:
+    """Each row's warnings, then its bad values, rows numbered as a spreadsheet shows
+    them; at most ``most`` lines each, then a count of the rest."""
+    for kind, notes, total in (("warning", report.row_warnings, report.row_warning_total),
+                               ("bad value", report.row_errors, report.row_error_total)):
         for note in notes[:most]:
-            click.echo(f"{source}: row {note.row + FIRST_DATA_ROW}, column {note.column!r}: "
+            row = widened.row_of(note.row, note.column) if widened else note.row
+            click.echo(f"{source}: row {row + FIRST_DATA_ROW}, column {note.column!r}: "
                        f"{kind}: {note.message}", err=True)
-        if len(notes) > most:
-            click.echo(f"... {len(notes) - most} more {kind}(s)", err=True)
-    if result.row_errors:
-        bad = int(result.bad_rows.sum())
-        click.echo(f"{source}: {bad} of {len(result.scores)} row(s) had bad values: their "
-                   "scores are blank and the 'error' column says why", err=True)
-    if result.row_warnings:
-        rows = len({w.row for w in result.row_warnings})
-        click.echo(f"{source}: {rows} row(s) scored with warnings (--reasons adds a 'warning' "
-                   "column)", err=True)
-
-
-def add_alerts(scored: pd.DataFrame, instrument: Instrument, result: ScoreResult) -> pd.DataFrame:
-    """``scored`` with an ``alerts`` column: the ids of each row's alerts, most urgent first."""
-    ids = alert_ids(instrument, result)
-    return scored.assign(**{REPORT_COLUMNS.alerts: ids.to_numpy()})
+        if total > most:
+            click.echo(f"... {total - most} more {kind}(s)", err=True)
+    if report.row_error_total:
+        click.echo(f"{source}: {report.bad_row_count} of {report.rows} row(s) had bad values: "
+                   "their scores are blank and the 'error' column says why", err=True)
+    if report.warned_rows:
+        click.echo(f"{source}: {report.warned_rows} row(s) scored with warnings (--reasons adds "
+                   "a 'warning' column)", err=True)

@@ -14,8 +14,9 @@ from alliance_kit.cli.context import (
     read_table_or_fail,
     services_of,
 )
-from alliance_kit.clinic.access import Actor
-from alliance_kit.store import StoreError, audit, maintenance, migrate
+
+# The store, the clinic and SQLAlchemy are imported inside the commands: listing the
+# commands (alliance-kit --help) stays quick.
 
 
 @click.group()
@@ -27,6 +28,8 @@ def db() -> None:
 @database_option
 def upgrade(database_url: str | None) -> None:
     """Create the database, or bring its schema up to date (take a backup first)."""
+    from alliance_kit.store import migrate
+
     store = open_or_fail(database_url, create=True)
     before, after = migrate.upgrade(store)
     if before == after:
@@ -42,6 +45,8 @@ def check_command(database_url: str | None) -> None:
 
     Exits 1 when anything is wrong, with one line per problem.
     """
+    from alliance_kit.store import maintenance
+
     report = maintenance.check(open_or_fail(database_url))
     for line in report.checked:
         click.echo(f"checked: {line}")
@@ -60,6 +65,8 @@ def backup(path: Path, database_url: str | None) -> None:
 
     The copy is checked before it takes its name; an existing PATH is never overwritten.
     """
+    from alliance_kit.store import StoreError, maintenance
+
     try:
         written = maintenance.backup(open_or_fail(database_url), path)
     except StoreError as exc:
@@ -77,6 +84,8 @@ def rescore(ctx: click.Context, instrument_id: str | None, database_url: str | N
     Prints one line per changed score (old and new value and engine version); the old
     scores are kept, marked as no longer current.
     """
+    from alliance_kit.clinic.access import Actor
+
     try:
         changes = services_of(ctx, database_url).rescore(Actor.system("cli:rescore"), instrument_id)
     except KeyError as exc:
@@ -101,6 +110,8 @@ def audit_group() -> None:
 @database_option
 def verify(database_url: str | None) -> None:
     """Walk the hash chain: report every modified, missing or misplaced entry (exit 1)."""
+    from alliance_kit.store import audit
+
     store = open_or_fail(database_url)
     with store.read() as session:
         count, problems = audit.verify_store(session)
@@ -127,6 +138,7 @@ def demo(ctx: click.Context, database_url: str | None, seed: int, if_missing: bo
     carry the storylines (rupture, improvement, deterioration, safety alert).
     """
     from alliance_kit.clinic.demo import build_demo, has_data
+    from alliance_kit.store import migrate
 
     store = open_or_fail(database_url, create=True)
     try:
@@ -172,6 +184,7 @@ def import_command(ctx: click.Context, instrument_id: str, path: Path, client_co
     and every problem is listed with its row (the header is row 1) and column (exit 1).
     Importing the same file again stores nothing twice.
     """
+    from alliance_kit.clinic.access import Actor
     from alliance_kit.clinic.importer import import_table
 
     instrument_of(ctx, instrument_id)

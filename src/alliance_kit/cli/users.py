@@ -5,10 +5,16 @@ from __future__ import annotations
 import click
 
 from alliance_kit.cli.context import database_option, open_or_fail
-from alliance_kit.clinic import accounts
-from alliance_kit.clinic.access import STAFF_ROLES, Actor
 
-ACTOR = Actor.system("cli:users")
+#: ``alliance_kit.clinic.access.STAFF_ROLES`` (a test keeps them equal), written out so that
+#: listing the commands does not import the clinic and SQLAlchemy.
+STAFF_ROLES = ("therapist", "supervisor", "admin")
+
+
+def _actor():
+    from alliance_kit.clinic.access import Actor
+
+    return Actor.system("cli:users")
 
 
 def _password(prompt: str) -> str:
@@ -36,9 +42,11 @@ def users() -> None:
 def add(username: str, role: str, display_name: str, team_id: int | None,
         database_url: str | None) -> None:
     """Add a staff account; asks for its password twice."""
+    from alliance_kit.clinic import accounts
+
     store = open_or_fail(database_url)
     password = _password(f"Password for {username}")
-    _run(lambda: accounts.add_user(store, ACTOR, username, role, password,
+    _run(lambda: accounts.add_user(store, _actor(), username, role, password,
                                    display_name=display_name, team_id=team_id))
     click.echo(f"added {role} {username}")
 
@@ -48,7 +56,9 @@ def add(username: str, role: str, display_name: str, team_id: int | None,
 @database_option
 def disable(username: str, database_url: str | None) -> None:
     """Disable an account: it can no longer log in (its history stays)."""
-    _run(lambda: accounts.set_active(open_or_fail(database_url), ACTOR, username, False))
+    from alliance_kit.clinic import accounts
+
+    _run(lambda: accounts.set_active(open_or_fail(database_url), _actor(), username, False))
     click.echo(f"disabled {username}")
 
 
@@ -57,7 +67,9 @@ def disable(username: str, database_url: str | None) -> None:
 @database_option
 def enable(username: str, database_url: str | None) -> None:
     """Enable a disabled account again."""
-    _run(lambda: accounts.set_active(open_or_fail(database_url), ACTOR, username, True))
+    from alliance_kit.clinic import accounts
+
+    _run(lambda: accounts.set_active(open_or_fail(database_url), _actor(), username, True))
     click.echo(f"enabled {username}")
 
 
@@ -66,9 +78,11 @@ def enable(username: str, database_url: str | None) -> None:
 @database_option
 def reset_password(username: str, database_url: str | None) -> None:
     """Set a new password (asked for twice) and lift any lockout."""
+    from alliance_kit.clinic import accounts
+
     store = open_or_fail(database_url)
     password = _password(f"New password for {username}")
-    _run(lambda: accounts.set_password(store, ACTOR, username, password))
+    _run(lambda: accounts.set_password(store, _actor(), username, password))
     click.echo(f"password reset for {username}")
 
 
@@ -85,7 +99,7 @@ def set_pin(database_url: str | None) -> None:
 
     store = open_or_fail(database_url)
     pin = _password("Kiosk PIN")
-    _run(lambda: kiosk.set_pin(store, ACTOR, pin))
+    _run(lambda: kiosk.set_pin(store, _actor(), pin))
     click.echo("kiosk PIN set")
 
 
@@ -96,5 +110,5 @@ def idle_minutes(minutes: float, database_url: str | None) -> None:
     """Lock a tablet (discarding half-filled answers) after MINUTES without a tap."""
     from alliance_kit.clinic import kiosk
 
-    _run(lambda: kiosk.set_idle_minutes(open_or_fail(database_url), ACTOR, minutes))
+    _run(lambda: kiosk.set_idle_minutes(open_or_fail(database_url), _actor(), minutes))
     click.echo(f"kiosk tablets lock after {minutes:g} minutes idle")

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from alliance_kit.clinic.access import Actor, require_client, require_staff, visible_client_ids
 from alliance_kit.clinic.services import Services
+from alliance_kit.engine.cells import FORMULA_PREFIXES, neutralize, neutralize_frame
 from alliance_kit.engine.definitions import Instrument, Item
 from alliance_kit.engine.records import Record
 from alliance_kit.kit import Kit
@@ -43,7 +44,6 @@ SHAPES = ("wide", "long")
 #: registered table writer (``register_exporters``).
 FHIR = Exporter("fhir", (".fhir.json",), lambda frame, target: None, "FHIR R4 JSON",
                 "application/fhir+json")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Largest date shift, in days, of a de-identified export.
 MAX_SHIFT_DAYS = 365
 BASE_COLUMNS = ["client", "response", "session", "session_date", "submitted_at",
@@ -215,27 +215,8 @@ def long_table(instrument: Instrument, records: list[Record],
 
 # ---- writing ------------------------------------------------------------------------------
 
-def neutralize(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made text: a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell and column name neutralized (numbers, negative ones too, untouched)."""
-    out = frame.copy()
-    for column in out.columns:
-        if _texty(out[column]):
-            out[column] = out[column].astype(object).map(neutralize)
-    out.columns = [neutralize(str(c)) for c in out.columns]
-    return out
-
-
-def _texty(column: pd.Series) -> bool:
-    """Whether a column may hold text (object or string dtype, whatever pandas infers)."""
-    return not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
-                or pd.api.types.is_datetime64_any_dtype(column))
+# neutralize and neutralize_frame live in alliance_kit.engine.cells: `alliance-kit score`
+# writes its CSV and XLSX output the same way.
 
 
 def formats(kit: Kit) -> dict[str, Exporter]:
@@ -293,6 +274,6 @@ def export(services: Services, actor: Actor, instrument_id: str, *, shape: str =
     return ExportFile(name, exporter.media_type, table_bytes(exporter, frame), len(records))
 
 
-__all__ = ["FHIR", "SHAPES", "ExportFile", "date_shift", "deidentify", "export", "fetch",
-           "formats", "long_table", "neutralize", "neutralize_frame", "pseudonym",
-           "table_bytes", "wide_table"]
+__all__ = ["FHIR", "FORMULA_PREFIXES", "SHAPES", "ExportFile", "date_shift", "deidentify",
+           "export", "fetch", "formats", "long_table", "neutralize", "neutralize_frame",
+           "pseudonym", "table_bytes", "wide_table"]

@@ -109,10 +109,13 @@ def standardized_alpha(items: pd.DataFrame) -> float:
 
 
 def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
-    """Per-item n, mean, sd, corrected item-total r (r_drop) and alpha if deleted.
+    """Per-item n, mean, sd, item-total r (raw_r), corrected item-total r (r_drop) and alpha
+    if deleted.
 
-    ``r_drop`` is psych's r.drop: cov(item, sum of other items) divided by
-    sqrt(var(item) * var(sum of others)), all taken from the pairwise covariance
+    ``raw_r`` is psych's raw.r: the correlation of the item with each person's mean of the
+    answered items (pairwise complete). ``r_drop`` is psych's r.drop: cov(item, sum of
+    other items) divided by sqrt(var(item) * var(sum of others)), all taken from the
+    pairwise covariance
     matrix. ``alpha_if_deleted`` is the raw alpha of the remaining items (NaN when
     only one item would remain).
     """
@@ -130,13 +133,15 @@ def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
         for i in range(k):  # loop over items (columns), not respondents
             keep = np.arange(k) != i
             alpha_drop[i] = _alpha_from_cov(cov[np.ix_(keep, keep)])
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         sd = frame.std(ddof=1).to_numpy()
+        raw_r = frame.corrwith(frame.mean(axis=1)).to_numpy(dtype=np.float64)
     return pd.DataFrame(
         {
             "n": frame.notna().sum().to_numpy(dtype=np.int64),
             "mean": frame.mean().to_numpy(),
             "sd": sd,
+            "raw_r": raw_r,
             "r_drop": r_drop,
             "alpha_if_deleted": alpha_drop,
         },
@@ -215,7 +220,8 @@ def reliability_table(items: pd.DataFrame) -> dict[str, Any]:
 
     Keys: alpha, std_alpha, omega, n_items, n_respondents (rows with at least one
     answer), average_r (mean off-diagonal of cov2cor of the pairwise covariance,
-    psych's average_r) and constant_items (names of zero-variance items, whose
+    psych's average_r), mean and sd (of each respondent's mean of the answered items,
+    psych's total mean and sd) and constant_items (names of zero-variance items, whose
     correlations are NaN).
     """
     frame = _as_float_frame(items)
@@ -223,6 +229,8 @@ def reliability_table(items: pd.DataFrame) -> dict[str, Any]:
     cor = _cov2cor(cov)
     variances = np.diag(cov)
     constant = [name for name, var in zip(frame.columns, variances, strict=True) if var == 0.0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        person_mean = frame.mean(axis=1).dropna()
     return {
         "alpha": _alpha_from_cov(cov),
         "std_alpha": _std_alpha_from_cor(cor),
@@ -230,5 +238,7 @@ def reliability_table(items: pd.DataFrame) -> dict[str, Any]:
         "n_items": int(frame.shape[1]),
         "n_respondents": int(frame.notna().any(axis=1).sum()),
         "average_r": _mean_offdiag(cor),
+        "mean": float(person_mean.mean()),
+        "sd": float(person_mean.std(ddof=1)),
         "constant_items": constant,
     }

@@ -270,8 +270,9 @@ def collect_packs(
     """
     packs: dict[tuple[str, str], WordingPack] = {}
     problems: list[Problem] = []
+    seen: set[Path] = set()  # a file two plugins give is one pack
     for plugin, entries in results:
-        for source, entry in _expand(entries, plugin):
+        for source, entry in _expand(entries, plugin, seen):
             pack, found = load_pack(entry, instruments, source)
             problems += found
             if pack is None:
@@ -290,14 +291,14 @@ def collect_packs(
     return packs, problems
 
 
-def _expand(entries: Any, plugin: str) -> list[tuple[str, Any]]:
+def _expand(entries: Any, plugin: str, seen: set[Path] | None = None) -> list[tuple[str, Any]]:
     """(source label, path or dict) for each entry; folders expand to their .json files."""
 
     def describe(pack: Mapping[str, Any]) -> str:
         name = f"{pack.get('instrument', '?')}.{pack.get('language', '?')}"
         return f"<{plugin}: wording pack {name}>"
 
-    return expand(entries, describe)
+    return expand(entries, describe, seen=seen)
 
 
 # --- lookup ---------------------------------------------------------------------------------

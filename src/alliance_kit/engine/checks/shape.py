@@ -44,6 +44,11 @@ def _advice(error: ValidationError) -> str:
         and isinstance(error.schema, Mapping)
         and error.schema.get("description")
     ):
+        lower = error.instance.strip().lower() if isinstance(error.instance, str) else None
+        if lower and lower != error.instance and re.search(error.schema["pattern"], lower):
+            # The usual case (an id written as a data set's column, 'A1'): say the fix.
+            return (f"{error.instance!r} is not an id: ids are lower case, write {lower!r} "
+                    f"(data columns named {error.instance!r} still match it)")
         return f"{error.message}: {error.schema['description']}"
     if keyword == "const":
         return f"{error.message}"
