@@ -32,7 +32,7 @@ from alliance_kit.engine.wording import (
 )
 from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
 from alliance_kit.problems import Problem
-from alliance_kit.types import Exporter, Page, Types, Widget
+from alliance_kit.types import AttendanceRule, Exporter, Page, Types, Widget
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Kit:
     problems: list[Problem] = field(default_factory=list)
     #: Valid wording packs by (instrument id, language): see :mod:`alliance_kit.engine.wording`.
     wording_packs: dict[tuple[str, str], WordingPack] = field(default_factory=dict)
+    #: Attendance alert rules by name (``register_attendance_rules``).
+    attendance_rules: dict[str, AttendanceRule] = field(default_factory=dict)
     _commands: dict[str, click.Command] | None = field(default=None, init=False, repr=False,
                                                        compare=False)
 
@@ -143,6 +145,8 @@ def build_kit(
         kit.exporters.extend(exporters)
     for _, widgets in plugins.register_widgets():
         kit.widgets.update((widget.scale_type, widget) for widget in widgets)
+    for _, rules in plugins.register_attendance_rules():
+        kit.attendance_rules.update((rule.name, rule) for rule in rules)
     origin: dict[str, str] = {}
     for info, entries in plugins.register_instruments():
         for source, definition in expand(entries, _describe_definition):

@@ -6,8 +6,8 @@ as its default: every instrument enabled, every alert rule on.
 
 - ``instruments:<team id>`` — the instruments a clinic (a team) gives; ``instruments:default``
   for staff without a team;
-- ``alerts`` — the alert rules switched off, as ``"<instrument>:<rule>"``; rules of severity
-  ``safety`` cannot be switched off;
+- ``alerts`` — the alert rules switched off, as ``"<instrument>:<rule>"`` (attendance rules as
+  ``"attendance:<rule>"``); rules of severity ``safety`` cannot be switched off;
 - ``deid:salt`` — the secret of de-identified exports (unless ``ALLIANCE_KIT_DEID_SALT`` is
   set); made on first use, never shown or logged.
 """
@@ -115,6 +115,7 @@ def set_alert_settings(store: Store, actor: Actor, kit: Kit,
                        settings: AlertSettings) -> AlertSettings:
     """Switch alert rules off (admins only). Safety rules always stay on."""
     rules = {f"{i.id}:{a.id}": a.severity for i in kit.instruments.values() for a in i.alerts}
+    rules |= {f"attendance:{name}": r.severity for name, r in kit.attendance_rules.items()}
     unknown = sorted(r for r in settings.disabled if r not in rules)
     if unknown:
         raise ValueError(f"unknown alert rule(s) {', '.join(unknown)}: use "

@@ -11,6 +11,7 @@ import streamlit as st
 
 from alliance_kit.clinic import exports, reports
 from alliance_kit.clinic.access import AccessDenied
+from alliance_kit.ui import attendance_export_page
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain
 
@@ -27,11 +28,13 @@ def render(app: App) -> None:
         return
     st.caption("Exports hold your clients' answers: every export is recorded in the audit "
                "log. Store files only where clinical records may be kept.")
-    table, report = st.tabs(["Responses", "Client report (PDF)"])
+    table, report, visits = st.tabs(["Responses", "Client report (PDF)", "Attendance"])
     with table:
         _responses(app)
     with report:
         _report(app)
+    with visits:
+        attendance_export_page.render(app)
 
 
 def _responses(app: App) -> None:
