@@ -119,6 +119,7 @@ def end_problem(reason: Any, ended_on: dt.date, started_on: dt.date,
 def sessions_frame(rows: Any) -> pd.DataFrame:
     """Appointments as the standard table, oldest first (by date, then time, then id)."""
     frame = pd.DataFrame(rows, columns=SESSION_COLUMNS)
+    frame["number"] = frame["number"].astype("Int64")  # missing stays missing, not NaN
     order = frame.assign(_time=frame["time"].map(lambda t: t or dt.time(0)))
     order = order.sort_values(["date", "_time", "session_id"], kind="stable")
     return order.drop(columns="_time").reset_index(drop=True)
