@@ -29,11 +29,11 @@ def _day(date) -> str:
     return f"{date:%d %b %Y}"
 
 
-def recorded(sessions: pd.DataFrame, today) -> pd.DataFrame:
-    """Appointments up to today whose outcome was recorded, clinic cancellations left out
-    (they say nothing about the client)."""
-    return sessions[~sessions["status"].isin([SCHEDULED, CANCELLED_BY_CLINIC])
-                    & (sessions["date"] <= today)]
+def recorded(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Appointments whose outcome is known, clinic cancellations left out (they say nothing
+    about the client). A client's cancellation counts even for a later date: they said they
+    will not come. (Attended and no-show are never in the future.)"""
+    return sessions[~sessions["status"].isin([SCHEDULED, CANCELLED_BY_CLINIC])]
 
 
 class MissedAfterLowAlliance(AttendanceRule):
@@ -49,7 +49,7 @@ class MissedAfterLowAlliance(AttendanceRule):
                 "whose alliance was below the cut-off or showed a rupture")
 
     def evaluate(self, inputs: AttendanceInputs) -> list[AttendanceFinding]:
-        done = recorded(inputs.sessions, inputs.today)
+        done = recorded(inputs.sessions)
         attended = [i for i, status in enumerate(done["status"]) if status == ATTENDED]
         if not attended or attended[-1] == len(done) - 1:
             return []
@@ -115,7 +115,7 @@ class NoShowStreak(AttendanceRule):
         return f"when the client did not show up {policy.streak} times in a row"
 
     def evaluate(self, inputs: AttendanceInputs) -> list[AttendanceFinding]:
-        done = recorded(inputs.sessions, inputs.today)
+        done = recorded(inputs.sessions)
         statuses = list(done["status"])
         count = 0
         while count < len(statuses) and statuses[-1 - count] == NO_SHOW:

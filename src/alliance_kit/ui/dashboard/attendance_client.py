@@ -115,7 +115,7 @@ def _appointments(app: App, own: pd.DataFrame) -> None:
     shown = pd.DataFrame({
         "Date": [when_words(d, t) for d, t in zip(own["date"], own["time"], strict=True)],
         "Session": own["number"].map(lambda n: "" if n is None or pd.isna(n) else str(int(n))),
-        "Status": own["status"].map(lambda s: STATUS_MARKS[s][0]),
+        "What happened": own["status"].map(lambda s: STATUS_MARKS[s][0]),
         "Reason": own["reason"].fillna(""),
     }).iloc[::-1]
     st.dataframe(shown, hide_index=True, width="stretch", key=f"{SECTION}:table")
