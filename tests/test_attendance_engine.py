@@ -283,3 +283,29 @@ def test_curves_for_groups_too_small_are_not_drawn(kit):
     assert set(curves["group"]) == {"above-cutoff"}
     assert too_few == ["first SRS total ≤ 36: 4 episode(s)"]
     assert (curves["at_risk"] >= retention.MIN_AT_RISK).all()
+
+
+def test_the_facts_table_agrees_with_facts_client_by_client():
+    rng = np.random.default_rng(3)
+    statuses = list(attendance.STATUSES)
+    frames = []
+    for episode in range(1, 31):
+        offsets = sorted(rng.choice(np.arange(-200, 30), size=int(rng.integers(0, 25)),
+                                    replace=False))
+        rows = []
+        for offset in offsets:
+            status = str(rng.choice(statuses))
+            if status_problem(status, day(int(offset)), TODAY):
+                status = "cancelled-by-clinic"
+            rows.append((int(offset), status))
+        frames.append(visits(*rows, client=episode, episode=episode))
+    sessions = pd.concat(frames, ignore_index=True)
+    sessions["session_id"] = range(1, len(sessions) + 1)
+    table = attendance.facts_table(sessions, TODAY)
+    for episode, own in sessions.groupby("episode_id"):
+        one = facts(own, TODAY)
+        row = table.loc[episode]
+        assert (row["next_appointment"], row["last_attended"], row["days_since"]) == \
+            (one.next_appointment, one.last_attended, one.days_since)
+        assert (row["attended"], row["due"], row["unrecorded"]) == \
+            (one.attended, one.due, one.unrecorded)

@@ -41,12 +41,14 @@ from alliance_kit.clinic.services.base import write_audit
 from alliance_kit.engine.attendance import (
     ATTENDED,
     CANCELLED_BY_CLINIC,
+    FACT_COLUMNS,
     SCHEDULED,
     STATUSES,
     AttendanceError,
     AttendanceFacts,
     end_problem,
     facts,
+    facts_table,
     status_problem,
 )
 from alliance_kit.store import audit
@@ -316,26 +318,19 @@ def caseload_attendance(services: Services, actor: Actor, *,
         sessions = appointments(session, visible)
         spells = episodes(session, visible)
     latest = spells.groupby("client_id").tail(1).set_index("client_id")
-    by_episode = dict(list(sessions.groupby("episode_id")))
+    known = facts_table(sessions[sessions["episode_id"].isin(latest["episode_id"])], today)
     rows = []
     for client_id, code in codes.items():
         episode = latest.loc[client_id] if client_id in latest.index else None
-        own = by_episode.get(episode["episode_id"]) if episode is not None else None
-        if own is None:
-            own = sessions.iloc[0:0]
-        known = facts(own, today)
-        waiting = own[(own["status"] == SCHEDULED) & (own["date"] <= today)]
+        found = (known.loc[episode["episode_id"]].to_dict()
+                 if episode is not None and episode["episode_id"] in known.index
+                 else {**dict.fromkeys(FACT_COLUMNS), "attended": 0, "due": 0,
+                       "unrecorded": 0})
         is_open = episode is not None and (episode["ended_on"] is None
                                            or pd.isna(episode["ended_on"]))
-        rows.append({
-            "client_id": client_id, "code": code, "episode_open": bool(is_open),
-            "next_appointment": known.next_appointment, "next_time": known.next_time,
-            "last_attended": known.last_attended, "days_since": known.days_since,
-            "attended": known.attended, "due": known.due, "rate": known.rate,
-            "unrecorded": known.unrecorded,
-            "awaiting_session_id": int(waiting.iloc[0]["session_id"]) if len(waiting) else None,
-            "awaiting_date": waiting.iloc[0]["date"] if len(waiting) else None,
-        })
+        rate = found["attended"] / found["due"] if found["due"] else None
+        rows.append({"client_id": client_id, "code": code, "episode_open": bool(is_open),
+                     **found, "rate": rate})
     write_audit(services.store, actor, "view", "caseload-attendance", None, None,
                 {"clients": len(rows)})
     frame = pd.DataFrame(rows, columns=CASELOAD_COLUMNS)

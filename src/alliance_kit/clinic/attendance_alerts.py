@@ -65,14 +65,20 @@ class Evaluated:
 
 @dataclass
 class _Clinic:
-    """Everything the rules read, for a set of clients, read once."""
+    """Everything the rules read, for a set of clients, read once and grouped."""
 
-    sessions: pd.DataFrame
-    episodes: pd.DataFrame
-    alliance: pd.DataFrame
+    #: Each client's latest episode: (episode id, started on, ended on).
+    episodes: dict[int, tuple[int, dt.date, dt.date | None]]
+    #: Appointments and alliance results by episode id.
+    sessions: dict[int, pd.DataFrame]
+    alliance: dict[int, pd.DataFrame]
     #: (client, rule, trigger) of every stored attendance alert, and the open ones' ids.
     stored: set[tuple[int, str, str]]
     open: dict[tuple[int, str], list[tuple[int, str]]]
+
+    @property
+    def clients(self) -> list[int]:
+        return sorted(self.episodes)
 
 
 def _read(session: Session, kit: Kit, client_ids) -> _Clinic:
@@ -86,32 +92,49 @@ def _read(session: Session, kit: Kit, client_ids) -> _Clinic:
         stored.add((client_id, rule_id, trigger))
         if acknowledged is None:
             open_alerts.setdefault((client_id, rule_id), []).append((alert_id, trigger))
-    return _Clinic(appointments(session, client_ids), episodes(session, client_ids),
-                   alliance_results(session, kit, client_ids), stored, open_alerts)
+    latest = {int(e.client_id): (int(e.episode_id), e.started_on,
+                                 None if pd.isna(e.ended_on) else e.ended_on)
+              for e in episodes(session, client_ids).itertuples(index=False)}
+    sessions = appointments(session, client_ids)
+    alliance = alliance_results(session, kit, client_ids)
+    episode_of = dict(zip(sessions["session_id"], sessions["episode_id"], strict=True))
+    alliance = alliance.assign(episode_id=alliance["session_id"].map(episode_of))
+    # Only the clients' current episodes matter; select the columns once, then split.
+    current = {episode_id for episode_id, _, _ in latest.values()}
+    sessions = sessions[sessions["episode_id"].isin(current)]
+    alliance = alliance[alliance["episode_id"].isin(current)]
+    return _Clinic(
+        latest,
+        {int(k): g.reset_index(drop=True) for k, g in
+         sessions[SESSION_COLUMNS].groupby(sessions["episode_id"], sort=False)},
+        {int(k): g.reset_index(drop=True) for k, g in
+         alliance[ALLIANCE_COLUMNS].groupby(alliance["episode_id"], sort=False)},
+        stored, open_alerts)
 
 
 def inputs_for(clinic: _Clinic, client_id: int, policy: AttendancePolicy,
                today: dt.date) -> AttendanceInputs | None:
     """The rules' view of one client; None when their current episode has ended."""
-    own = clinic.episodes[clinic.episodes["client_id"] == client_id]
-    if own.empty:
+    if client_id not in clinic.episodes:
         return None
-    episode = own.iloc[-1]
-    if episode["ended_on"] is not None and not pd.isna(episode["ended_on"]):
+    episode_id, started_on, ended_on = clinic.episodes[client_id]
+    if ended_on is not None:
         return None
-    sessions = clinic.sessions[clinic.sessions["episode_id"] == episode["episode_id"]]
-    sessions = sessions[SESSION_COLUMNS].reset_index(drop=True)
-    alliance = clinic.alliance[clinic.alliance["session_id"].isin(sessions["session_id"])]
-    return AttendanceInputs(int(client_id), sessions,
-                            alliance[ALLIANCE_COLUMNS].reset_index(drop=True), policy, today,
-                            episode["started_on"])
+    sessions = clinic.sessions.get(episode_id)
+    if sessions is None:
+        sessions = pd.DataFrame(columns=SESSION_COLUMNS)
+    alliance = clinic.alliance.get(episode_id)
+    if alliance is None:
+        alliance = pd.DataFrame(columns=ALLIANCE_COLUMNS)
+    return AttendanceInputs(int(client_id), sessions, alliance, policy, today, started_on)
 
 
 def _plan(kit: Kit, clinic: _Clinic, client_id: int, policy: AttendancePolicy,
           switched: settings.AlertSettings, today: dt.date
           ) -> tuple[list[tuple[AttendanceRule, AttendanceFinding]], list[tuple[int, str]],
                      list[str]]:
-    """(new findings, open alerts that no longer apply, problems) for one client."""
+    """(new findings, open alerts that no longer apply, problems) for one client. Once the
+    episode has ended every open attendance alert no longer applies."""
     inputs = inputs_for(clinic, client_id, policy, today)
     new, stale, problems = [], [], []
     for rule in kit.attendance_rules.values():
@@ -124,7 +147,7 @@ def _plan(kit: Kit, clinic: _Clinic, client_id: int, policy: AttendancePolicy,
                 continue
         triggers = {f.trigger for f in found}
         new += [(rule, f) for f in found if (client_id, rule.name, f.trigger) not in clinic.stored]
-        if rule.auto_resolve:
+        if rule.auto_resolve or inputs is None:
             stale += [(alert_id, rule.name) for alert_id, trigger
                       in clinic.open.get((client_id, rule.name), []) if trigger not in triggers]
     return new, stale, problems
@@ -188,7 +211,7 @@ def sweep(store: Store, kit: Kit, actor: Actor, *, today: dt.date | None = None)
         switched = settings.alert_settings_in(session)
     changing = []
     done = Evaluated()
-    for client_id in sorted(set(clinic.episodes["client_id"])):
+    for client_id in clinic.clients:
         new, stale, problems = _plan(kit, clinic, int(client_id), policy, switched, today)
         done.problems += problems
         if new or stale:

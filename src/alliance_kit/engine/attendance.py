@@ -120,6 +120,9 @@ def sessions_frame(rows: Any) -> pd.DataFrame:
     """Appointments as the standard table, oldest first (by date, then time, then id)."""
     frame = pd.DataFrame(rows, columns=SESSION_COLUMNS)
     frame["number"] = frame["number"].astype("Int64")  # missing stays missing, not NaN
+    # Plain Python strings: a client's few rows are compared many times, and a small
+    # object column compares faster than an Arrow-backed one.
+    frame["status"] = frame["status"].astype(object)
     order = frame.assign(_time=frame["time"].map(lambda t: t or dt.time(0)))
     order = order.sort_values(["date", "_time", "session_id"], kind="stable")
     return order.drop(columns="_time").reset_index(drop=True)
@@ -164,6 +167,40 @@ def facts(sessions: pd.DataFrame, today: dt.date) -> AttendanceFacts:
         last_attended=last, days_since=None if last is None else (today - last).days,
         attended=int((window["status"] == ATTENDED).sum()), due=len(window),
         unrecorded=unrecorded)
+
+
+FACT_COLUMNS = ["next_appointment", "next_time", "last_attended", "days_since", "attended",
+                "due", "unrecorded", "awaiting_session_id", "awaiting_date"]
+
+
+def facts_table(sessions: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """:func:`facts` for many episodes at once (grouped by ``episode_id``, one pass each),
+    plus the appointment waiting for its outcome (the earliest booked one up to today).
+    Indexed by episode id; episodes without appointments are absent."""
+    status, date = sessions["status"], sessions["date"]
+    by = sessions["episode_id"]
+    booked = sessions[(status == SCHEDULED) & (date >= today)].groupby(by).first()
+    waiting = sessions[(status == SCHEDULED) & (date <= today)].groupby(by).first()
+    attended = sessions[status == ATTENDED].groupby(by)["date"].max()
+    due = sessions[status.isin([ATTENDED, *MISSED]) & (date <= today)]
+    window = due.groupby(due["episode_id"]).tail(RATE_WINDOW)
+    counts = window.groupby("episode_id")["status"].agg(
+        attended=lambda s: int((s == ATTENDED).sum()), due="size")
+    unrecorded = sessions[(status == SCHEDULED) & (date < today)].groupby(by).size()
+    table = pd.DataFrame(index=pd.Index(by.unique(), name="episode_id"))
+    table["next_appointment"] = booked["date"]
+    table["next_time"] = booked["time"]
+    table["last_attended"] = attended
+    table["days_since"] = attended.map(lambda d: (today - d).days).astype("Int64")
+    table["attended"] = counts["attended"]
+    table["due"] = counts["due"]
+    table["unrecorded"] = unrecorded
+    table["awaiting_session_id"] = waiting["session_id"]
+    table["awaiting_date"] = waiting["date"]
+    for column in ("attended", "due", "unrecorded"):
+        table[column] = table[column].fillna(0).astype(int)
+    table["awaiting_session_id"] = table["awaiting_session_id"].astype("Int64")
+    return table.astype(object).where(table.notna(), None)[FACT_COLUMNS]
 
 
 def next_number(numbers: Any) -> int:
@@ -237,5 +274,5 @@ def episode_outcomes(sessions: pd.DataFrame, episodes: pd.DataFrame, policy: Att
 __all__ = ["ATTENDED", "CANCELLED_BY_CLIENT", "CANCELLED_BY_CLINIC", "DROPPED_OUT",
            "END_REASONS", "MISSED", "NO_SHOW", "RATE_WINDOW", "SCHEDULED", "STATUSES",
            "AttendanceError", "AttendanceFacts", "AttendancePolicy", "end_problem",
-           "episode_outcomes", "facts", "next_number", "returned", "sessions_frame",
+           "episode_outcomes", "facts", "facts_table", "next_number", "returned", "sessions_frame",
            "status_problem"]

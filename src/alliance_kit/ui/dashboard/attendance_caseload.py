@@ -22,6 +22,8 @@ from alliance_kit.ui.dashboard.common import FLASH, KEY
 from alliance_kit.ui.text import plain
 
 SECTION = f"{KEY}:attendance"
+#: The day this browser session last swept its clients' attendance alerts.
+SWEPT = f"{SECTION}:swept"
 QUICK = ("attended", "no-show", "cancelled-by-client", "cancelled-by-clinic")
 QUICK_WORDS = {"attended": "Attended", "no-show": "No-show",
                "cancelled-by-client": "Client cancelled", "cancelled-by-clinic": "We cancelled"}
@@ -32,13 +34,19 @@ QUICK_ICONS = {"attended": ":material/check:", "no-show": ":material/person_off:
 
 def check_alerts(app: App) -> None:
     """Raise the time-based attendance alerts for the actor's clients (and close those that
-    no longer apply) before the caseload is read. Quiet when nothing changes."""
+    no longer apply) before the caseload is read: once a day per browser session. Only the
+    passing of days changes them between recordings, and every recording evaluates its
+    client at once; ``alliance-kit attendance sweep`` covers the clients nobody opens."""
     if app.services is None or app.account is None:
+        return
+    today = dt.date.today().isoformat()
+    if st.session_state.get(SWEPT) == today:
         return
     try:
         sweep(app.services.store, app.kit, app.actor)
     except AccessDenied:
         return
+    st.session_state[SWEPT] = today
 
 
 def when_words(day, time=None) -> str:
