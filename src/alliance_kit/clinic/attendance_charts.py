@@ -29,6 +29,7 @@ STATUS_MARKS = {
     "unrecorded": ("Booked, not recorded", "diamond", VERMILLION, False),
 }
 TODAY = "Today"
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def attendance_marks(sessions: pd.DataFrame, today: dt.date) -> pd.DataFrame:
@@ -121,8 +122,7 @@ def timeline_chart(sessions: pd.DataFrame, alliance: pd.DataFrame, today: dt.dat
                   .mark_rule(color=SKY, strokeDash=[4, 3], strokeWidth=2)
                   .encode(x=x, tooltip=[alt.Tooltip("label:N", title="")]))
     return alt.layer(*layers).properties(
-        height=height, width="container",
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_view(
+        height=height, width="container", autosize=FIT_WIDTH).configure_view(
         strokeWidth=0).configure_legend(labelFontSize=12)
 
 
@@ -145,7 +145,8 @@ def rates_chart(groups: pd.DataFrame, *, height: int = 200) -> alt.LayerChart:
                  alt.Tooltip("rate:Q", title="Returned", format=".0%"),
                  alt.Tooltip("ci_low:Q", title="95% from", format=".0%"),
                  alt.Tooltip("ci_high:Q", title="95% to", format=".0%")])
-    return alt.layer(bars, points).properties(height=height, width="container")
+    return alt.layer(bars, points).properties(
+        height=height, width="container", autosize=FIT_WIDTH)
 
 
 def retention_chart(curves: pd.DataFrame, *, height: int = 260) -> alt.LayerChart:
@@ -163,7 +164,7 @@ def retention_chart(curves: pd.DataFrame, *, height: int = 260) -> alt.LayerChar
     x = alt.X("day:Q", title="Days since the episode began")
     band = alt.Chart(curves).mark_area(interpolate="step-after", opacity=0.15).encode(
         x=x, y=alt.Y("ci_low:Q", scale=alt.Scale(domain=[0, 1])), y2="ci_high:Q",
-        color=alt.Color("label:N", legend=legend, scale=colours))
+        color=alt.Color("label:N", legend=None, scale=colours))
     line = alt.Chart(curves).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         x=x, y=alt.Y("retained:Q", title="Still in treatment (not dropped out)",
                      scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
@@ -171,7 +172,11 @@ def retention_chart(curves: pd.DataFrame, *, height: int = 260) -> alt.LayerChar
         tooltip=[alt.Tooltip("label:N", title="Group"), alt.Tooltip("day:Q", title="Day"),
                  alt.Tooltip("retained:Q", title="Still in treatment", format=".0%"),
                  alt.Tooltip("at_risk:Q", title="Episodes at risk")])
-    return alt.layer(band, line).properties(height=height, width="container")
+    # The height is the plot's (fit the width only): the legend below adds its own lines.
+    # The legend is the lines' (colour and dash together); the bands add none of their own.
+    return alt.layer(line, band).resolve_legend(
+        color="independent", strokeDash="independent").properties(
+        height=height, width="container", autosize=FIT_WIDTH)
 
 
 __all__ = ["STATUS_MARKS", "attendance_marks", "rates_chart", "retention_chart", "ticks",

@@ -23,8 +23,8 @@ are printed next to every figure:
 - *no attended session for N days* while the episode is open, often N = 30;
 - attendance below a planned number of sessions (program-specific).
 
-Planned endings (completed, referred) are never dropout. About 30% of clients leave
-in-person psychosocial treatment for substance use early (Lappan, Brown & Hendricks,
+Planned endings (completed, referred) are never dropout. Dropout from in-person
+psychosocial treatment for substance use averages about 30% (Lappan, Brown & Hendricks,
 *Addiction* 2020), and a weaker alliance goes with dropout (Sharf, Primavera & Diener,
 *Psychotherapy* 2010). See docs/attendance.md.
 """
@@ -68,7 +68,7 @@ def render(app: App) -> None:
         st.success("Saved. The new definitions apply to every figure and alert from now on.",
                    icon=":material/check_circle:")
         current = chosen
-    st.subheader("In force", anchor=False)
+    st.header("In force", anchor=False)
     for line in current.words():
         st.markdown(plain(line))
     st.caption("Switch the attendance alerts themselves on or off on the Alert settings page.")
