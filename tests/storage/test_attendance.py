@@ -117,6 +117,23 @@ def test_a_booked_appointment_takes_the_status_recorded_for_its_day(services, st
     assert row["awaiting_session_id"] is None and row["last_attended"] == day(0)
 
 
+def test_a_second_tap_on_the_same_day_corrects_the_first(services, store, world):
+    w = world
+    wrong = attendance.record_attendance(services, w.ana, w.c_ana, day(0), "no-show")
+    right = attendance.record_attendance(services, w.ana, w.c_ana, day(0), "attended")
+    assert right.session_id == wrong.session_id and right.changed and right.number == 1
+    record = attendance.client_attendance(services, w.ana, w.c_ana)
+    assert record.sessions["status"].tolist() == ["attended"]
+    with store.read() as session:
+        was = session.execute(select(AuditEntry.details).where(AuditEntry.action == "record")
+                              .order_by(AuditEntry.seq.desc())).scalars().first()["was"]
+    assert was == "no-show"
+    # A second appointment the same day is booked separately.
+    later = attendance.record_attendance(services, w.ana, w.c_ana, day(0), "scheduled",
+                                         time=dt.time(17))
+    assert later.session_id != right.session_id
+
+
 @pytest.mark.parametrize(("offset", "status", "message"), [
     (0, "maybe", "'maybe' is not a status"),
     (-1, "scheduled", "is in the past: it cannot be scheduled"),

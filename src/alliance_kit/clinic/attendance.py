@@ -86,8 +86,10 @@ def record_attendance(services: Services, actor: Actor, client_id: int, on: dt.d
                       status: str, *, reason: str | None = None, time: dt.time | None = None,
                       today: dt.date | None = None) -> Recorded:
     """Record what happened to the client's appointment on ``on`` (or book one: ``status``
-    "scheduled"). An appointment already booked that day takes the status; otherwise a new
-    one is added to the current episode. Recording the same status twice changes nothing.
+    "scheduled"). The day's appointment (at ``time``, when given) takes the status: a
+    booking gets its outcome, and an outcome recorded by mistake is corrected (a session
+    with the client's answers stays attended); without one, a new appointment is added to
+    the current episode. Recording the same status twice changes nothing.
     """
     require_staff(actor, *CLINICIANS)
     today = today_or(today)
@@ -103,13 +105,14 @@ def record_attendance(services: Services, actor: Actor, client_id: int, on: dt.d
         same_day = list(session.execute(
             select(SessionRow).where(SessionRow.episode_id == episode.id, SessionRow.date == on)
             .order_by(SessionRow.time.is_(None), SessionRow.time, SessionRow.id)).scalars())
-        for row in same_day:
-            if row.status == status and (time is None or row.time in (None, time)):
+        matching = [r for r in same_day if time is None or r.time in (None, time)]
+        for row in matching:
+            if row.status == status:
                 return Recorded(row.id, row.status, row.number, False, Evaluated())
-        booked = [r for r in same_day if r.status == SCHEDULED
-                  and (time is None or r.time in (None, time))]
-        if booked and status != SCHEDULED:
-            row, before = booked[0], booked[0].status
+        if matching and status != SCHEDULED:
+            # The day's appointment: a booking gets its outcome, an outcome is corrected.
+            row = next((r for r in matching if r.status == SCHEDULED), matching[0])
+            before = row.status
             _apply(session, row, status, reason)
             row.time = row.time or time
         else:
