@@ -183,8 +183,8 @@ def test_the_attendance_export_tab(clinic):
     at.radio(key="exports:attendance:format").set_value("csv")
     at.button(key="exports:attendance:prepare").click().run()
     assert not at.exception
-    assert any(plain("attendance-") in c.value and plain("appointment(s)") in c.value
-               for c in at.caption)
+    assert any(plain("attendance-") in m.value and plain("appointment(s)") in m.value
+               for m in at.markdown)
 
 
 def test_hostile_client_codes_stay_text_in_the_attendance_sections(hostile):

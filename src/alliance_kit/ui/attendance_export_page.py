@@ -14,7 +14,7 @@ KEY = "exports:attendance"
 
 
 def render(app: App) -> None:
-    st.caption("One row per appointment: client, episode and how it ended, session number, "
+    st.markdown("One row per appointment: client, episode and how it ended, session number, "
                "date, time, status and reason. FHIR gives Appointment and EpisodeOfCare "
                "resources.")
     offered = exports.formats(app.kit)
@@ -32,6 +32,6 @@ def render(app: App) -> None:
         except (ValueError, AccessDenied) as exc:
             st.error(plain(exc), icon=":material/error:")
             return
-        st.caption(plain(f"{made.filename}: {made.responses} appointment(s)."))
+        st.markdown(plain(f"{made.filename}: {made.responses} appointment(s)."))
         st.download_button("Download", made.data, file_name=made.filename, mime=made.mime,
                            key=f"{KEY}:download", on_click="ignore", icon=":material/download:")

@@ -71,4 +71,4 @@ def render(app: App) -> None:
     st.header("In force", anchor=False)
     for line in current.words():
         st.markdown(plain(line))
-    st.caption("Switch the attendance alerts themselves on or off on the Alert settings page.")
+    st.markdown("Switch the attendance alerts themselves on or off on the Alert settings page.")

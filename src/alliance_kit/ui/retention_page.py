@@ -49,22 +49,22 @@ def render(app: App) -> None:
     st.altair_chart(rates_chart(groups), width="stretch", key=f"{KEY}:rates")
     st.dataframe(_groups_table(groups), hide_index=True, width="stretch", key=f"{KEY}:groups",
                  column_config={"Group": st.column_config.TextColumn(width="medium")})
-    st.caption(plain(f"Rate: share of the sessions followed by an attended session within "
+    st.markdown(plain(f"Rate: share of the sessions followed by an attended session within "
                      f"{found.days} days; 95% Wilson interval. Groups of fewer than "
                      f"{MIN_SESSIONS} sessions show 'too few'. Sessions too recent to know, "
                      "and the last session of an episode that ended as planned, are left out."))
     st.header("Odds of returning per alliance point", anchor=False)
     st.dataframe(_models_table(app, found.models), hide_index=True, width="stretch",
                  key=f"{KEY}:models")
-    st.caption("Logistic regression of return on the session's alliance score; errors are "
+    st.markdown("Logistic regression of return on the session's alliance score; errors are "
                "cluster-robust by client, as each client contributes many sessions. An odds "
                "ratio above 1 means higher scores went with returning more often.")
     st.header("Staying in treatment, by the first alliance result", anchor=False)
     if found.curves.empty:
-        st.caption("Too few episodes in each group to draw retention curves.")
+        st.markdown("Too few episodes in each group to draw retention curves.")
     else:
         st.altair_chart(retention_chart(found.curves), width="stretch", key=f"{KEY}:curves")
-        st.caption("Kaplan–Meier estimate of the share of episodes not yet dropped out, by "
+        st.markdown("Kaplan–Meier estimate of the share of episodes not yet dropped out, by "
                    "days since the episode began, with 95% intervals; open episodes and "
                    "planned endings count until their last day (censored). A curve stops "
                    f"where fewer than {MIN_AT_RISK} episodes are left.")

@@ -94,7 +94,7 @@ def render(app: App) -> None:
         st.error(plain(str(exc)), icon=":material/block:")
         return
     rules = policy(app.services.store)
-    st.caption(plain(f"Appointments waiting for their outcome first, then the clients not seen "
+    st.markdown(plain(f"Appointments waiting for their outcome first, then the clients not seen "
                      f"the longest; ended episodes last. 'Not seen' alerts come after "
                      f"{rules.not_seen_days} days without a session and no appointment booked."))
     if rows.empty:
@@ -117,8 +117,9 @@ def _quick_actions(app: App, rows: pd.DataFrame) -> None:
         day = awaiting if awaiting is not None else dt.date.today()
         what = (f"the appointment of {when_words(day)}" if awaiting is not None
                 else f"today ({when_words(day)})")
-        st.caption(plain(f"{codes[client_id]}: record {what}."))
-        columns = st.columns(len(QUICK))
+        st.markdown(plain(f"{codes[client_id]}: record {what}."))
+        # Two by two: each button keeps its words on a tablet held upright.
+        columns = [*st.columns(2), *st.columns(2)]
         for column, status in zip(columns, QUICK, strict=True):
             if column.button(QUICK_WORDS[status], key=f"{SECTION}:{status}",
                              icon=QUICK_ICONS[status], width="stretch"):

@@ -76,7 +76,7 @@ def render(app: App, client_id: int) -> None:
             cutoff_words=f"cut-off {signal.cutoff_words()}" if signal and signal.cutoff_op
             else "")
         st.altair_chart(chart, width="stretch", key=f"{SECTION}:chart")
-        st.caption(plain(f"{title} at each session (line), and every appointment of this "
+        st.markdown(plain(f"{title} at each session (line), and every appointment of this "
                          "episode as a mark below it: what became of it is in the legend. "
                          "The dashed line is today."))
     with st.expander("Record attendance or book an appointment", icon=":material/edit_calendar:",
@@ -84,7 +84,7 @@ def render(app: App, client_id: int) -> None:
         if record.episode_open:
             _record_form(app, client_id)
         else:
-            st.caption("The episode has ended: start a new one below to record sessions.")
+            st.markdown("The episode has ended: start a new one below to record sessions.")
     with st.expander("Appointments", icon=":material/calendar_month:"):
         _appointments(app, own)
     with st.expander("Episode of care", icon=":material/flag:"):
@@ -110,7 +110,7 @@ def _record_form(app: App, client_id: int) -> None:
 
 def _appointments(app: App, own: pd.DataFrame) -> None:
     if own.empty:
-        st.caption("No appointments recorded in this episode.")
+        st.markdown("No appointments recorded in this episode.")
         return
     shown = pd.DataFrame({
         "Date": [when_words(d, t) for d, t in zip(own["date"], own["time"], strict=True)],
