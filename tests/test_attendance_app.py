@@ -50,6 +50,9 @@ def test_the_caseload_shows_attendance_and_records_with_one_tap(clinic):
     c1 = clinic.clients["C-001"]
     attendance.record_attendance(services, ana, c1, TODAY + dt.timedelta(days=7), "scheduled",
                                  time=dt.time(10))
+    # C-002 came this morning and is booked again for this evening.
+    attendance.record_attendance(services, ana, clinic.clients["C-002"], TODAY, "scheduled",
+                                 time=dt.time(18))
     at = clinic.app("ana")
     assert not at.exception
     assert "Attendance" in [s.value for s in at.subheader]
@@ -58,7 +61,10 @@ def test_the_caseload_shows_attendance_and_records_with_one_tap(clinic):
     row = table.set_index("Client").loc["C-001"]
     assert row["Next appointment"].endswith("10:00")
     assert row["Days since"] == 0 and row["Attended (last 8)"] == "5 of 5 (100%)"
+    assert table.iloc[0]["Client"] == "C-002"  # waiting for its outcome: first
+    assert table.iloc[0]["To record"] == f"{TODAY:%a %d %b}"
     at.selectbox(key="dashboard:attendance:client").set_value(clinic.clients["C-002"]).run()
+    assert any("the appointment of" in m.value for m in at.markdown)
     at.button(key="dashboard:attendance:no-show").click().run()
     assert not at.exception
     assert any(plain("recorded as no-show") in s.value for s in at.success)
@@ -187,9 +193,11 @@ def test_the_attendance_export_tab(clinic):
                for m in at.markdown)
 
 
-def test_hostile_client_codes_stay_text_in_the_attendance_sections(hostile):
+def test_hostile_client_codes_stay_text_in_the_attendance_sections(hostile, kit):
     code = hostile.info["codes"][3]  # one of Ana's clients with a hostile code
     client_id = hostile.clients[code]
+    attendance.record_attendance(Services(hostile.store(), kit), hostile.actor("ana"),
+                                 client_id, TODAY, "scheduled", time=dt.time(18))
     at = hostile.app("ana")
     at.selectbox(key="dashboard:attendance:client").set_value(client_id).run()
     at.button(key="dashboard:attendance:cancelled-by-client").click().run()
