@@ -309,3 +309,11 @@ def test_the_facts_table_agrees_with_facts_client_by_client():
             (one.next_appointment, one.last_attended, one.days_since)
         assert (row["attended"], row["due"], row["unrecorded"]) == \
             (one.attended, one.due, one.unrecorded)
+
+
+def test_the_facts_table_keeps_a_bookings_date_and_time_together():
+    sessions = sessions_frame([(1, day(2), None, "scheduled", None, 1),
+                               (2, day(9), dt.time(10), "scheduled", None, 1)])
+    row = attendance.facts_table(sessions, TODAY).loc[1]
+    assert (row["next_appointment"], row["next_time"]) == (day(2), None)
+    assert facts(sessions, TODAY).next_time is None

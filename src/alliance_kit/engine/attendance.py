@@ -179,8 +179,12 @@ def facts_table(sessions: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     Indexed by episode id; episodes without appointments are absent."""
     status, date = sessions["status"], sessions["date"]
     by = sessions["episode_id"]
-    booked = sessions[(status == SCHEDULED) & (date >= today)].groupby(by).first()
-    waiting = sessions[(status == SCHEDULED) & (date <= today)].groupby(by).first()
+    # The first row of each episode (rows are in date order): first() would mix columns
+    # of different rows, skipping missing times.
+    booked = sessions[(status == SCHEDULED) & (date >= today)].drop_duplicates(
+        "episode_id").set_index("episode_id")
+    waiting = sessions[(status == SCHEDULED) & (date <= today)].drop_duplicates(
+        "episode_id").set_index("episode_id")
     attended = sessions[status == ATTENDED].groupby(by)["date"].max()
     due = sessions[status.isin([ATTENDED, *MISSED]) & (date <= today)]
     window = due.groupby(due["episode_id"]).tail(RATE_WINDOW)
