@@ -10,7 +10,7 @@ When rules run:
 - whenever attendance is recorded for a client (:mod:`alliance_kit.clinic.attendance`, a
   kiosk hand-over, a new session), inside that same transaction;
 - for the time-based ones (*not seen*), by :func:`sweep`: ``alliance-kit attendance sweep``
-  (run it daily), and for a therapist's own clients whenever their caseload is shown.
+  (run it daily), and for a therapist's own clients on their first caseload view of the day.
 
 A rule marked ``auto_resolve`` closes its open alert, as the system and with a note, once
 it no longer applies (the client came back, an appointment was booked, the episode ended).
