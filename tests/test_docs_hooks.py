@@ -20,7 +20,15 @@ import alliance_kit
 from alliance_kit import build_kit, hookspecs
 from alliance_kit.engine import jsonschemas
 from alliance_kit.engine.alerts import evaluate_alerts
-from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer, Widget
+from alliance_kit.types import (
+    AlertType,
+    AttendanceRule,
+    Exporter,
+    Page,
+    ScaleType,
+    Scorer,
+    Widget,
+)
 
 DOC = ROOT / "docs" / "plugin-hooks.md"
 HOOKS = sorted(name for name, value in vars(hookspecs).items()
@@ -32,6 +40,7 @@ RETURNS = {
     "register_scale_types": ScaleType,
     "register_scorers": Scorer,
     "register_alert_types": AlertType,
+    "register_attendance_rules": AttendanceRule,
     "register_exporters": Exporter,
     "register_pages": Page,
     "register_widgets": Widget,

@@ -347,10 +347,10 @@ def test_hook_implementation_may_take_fewer_arguments():
 
 
 def test_hookspecs_are_the_known_ones():
-    assert HOOKS == ["register_alert_types", "register_commands", "register_exporters",
-                     "register_guidance", "register_instruments", "register_pages",
-                     "register_scale_types", "register_scorers", "register_widgets",
-                     "register_wording_packs"]
+    assert HOOKS == ["register_alert_types", "register_attendance_rules",
+                     "register_commands", "register_exporters", "register_guidance",
+                     "register_instruments", "register_pages", "register_scale_types",
+                     "register_scorers", "register_widgets", "register_wording_packs"]
 
 
 @pytest.mark.parametrize("name", HOOKS)

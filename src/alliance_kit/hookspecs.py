@@ -79,6 +79,20 @@ def register_alert_types():
 
 
 @hookspec
+def register_attendance_rules():
+    """Called once when the kit is built. Return attendance alert rules to add.
+
+    Each entry is a :class:`alliance_kit.types.AttendanceRule`: a ``name`` (the alert's rule
+    id, switched off by an admin as ``attendance:<name>``), a ``severity``, a ``title`` and
+    an ``evaluate(inputs)`` that returns what it finds for one client's open episode (their
+    appointments and alliance results, the clinic's return and dropout settings, today).
+    Rules run whenever attendance is recorded and at every sweep; a finding is stored once.
+    Built-in: ``missed-after-low-alliance``, ``not-seen``, ``no-show-streak``; a later
+    plugin's rule of the same name replaces an earlier one.
+    """
+
+
+@hookspec
 def register_exporters():
     """Called once when the kit is built. Return table writers to add.
 

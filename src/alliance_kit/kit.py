@@ -33,7 +33,7 @@ from alliance_kit.engine.wording import (
 )
 from alliance_kit.plugins import PluginInfo, Plugins, load_plugins
 from alliance_kit.problems import Problem
-from alliance_kit.types import Exporter, Page, Types, Widget
+from alliance_kit.types import AttendanceRule, Exporter, Page, Types, Widget
 
 
 @dataclass
@@ -53,6 +53,8 @@ class Kit:
     guidance: dict[str, GuidancePack] = field(default_factory=dict)
     #: What was wrong with guidance packs (also in ``problems``).
     guidance_problems: list[Problem] = field(default_factory=list)
+    #: Attendance alert rules by name (``register_attendance_rules``).
+    attendance_rules: dict[str, AttendanceRule] = field(default_factory=dict)
     _commands: dict[str, click.Command] | None = field(default=None, init=False, repr=False,
                                                        compare=False)
 
@@ -157,6 +159,8 @@ def build_kit(
         kit.exporters.extend(exporters)
     for _, widgets in plugins.register_widgets():
         kit.widgets.update((widget.scale_type, widget) for widget in widgets)
+    for _, rules in plugins.register_attendance_rules():
+        kit.attendance_rules.update((rule.name, rule) for rule in rules)
     origin: dict[str, str] = {}
     seen: set[Path] = set()  # a file two plugins give is one definition
     for info, entries in plugins.register_instruments():

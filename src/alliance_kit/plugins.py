@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     import click
 
     from alliance_kit.kit import Kit
-    from alliance_kit.types import AlertType, Exporter, Page, ScaleType, Scorer, Widget
+    from alliance_kit.types import (
+        AlertType,
+        AttendanceRule,
+        Exporter,
+        Page,
+        ScaleType,
+        Scorer,
+        Widget,
+    )
 
 DEFAULT_PLUGINS = (
     "alliance_kit.default_scales",
@@ -48,6 +56,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_pages",
     "alliance_kit.default_commands",
     "alliance_kit.default_guidance",
+    "alliance_kit.default_attendance",
 )
 #: The built-in plugins that add commands: all the command line loads to list its commands
 #: (``alliance-kit --help``), with every installed and local plugin. A test keeps it complete.
@@ -55,6 +64,7 @@ COMMAND_PLUGINS = (
     "alliance_kit.default_wording",
     "alliance_kit.default_commands",
     "alliance_kit.default_guidance",
+    "alliance_kit.default_attendance",
 )
 ENTRY_POINT_GROUP = "alliance_kit"
 DISABLE_ENV = "ALLIANCE_KIT_DISABLE_PLUGINS"
@@ -113,6 +123,9 @@ class Plugins:
 
     def register_alert_types(self) -> list[tuple[PluginInfo, list[AlertType]]]:
         return self._call(self.manager.hook.register_alert_types)
+
+    def register_attendance_rules(self) -> list[tuple[PluginInfo, list[AttendanceRule]]]:
+        return self._call(self.manager.hook.register_attendance_rules)
 
     def register_exporters(self) -> list[tuple[PluginInfo, list[Exporter]]]:
         return self._call(self.manager.hook.register_exporters)

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import numpy as np
     import pandas as pd
 
+    from alliance_kit.engine.attendance import AttendancePolicy
     from alliance_kit.engine.definitions import Instrument
 
 #: A problem found in one part of a definition: (JSON path below that part, message).
@@ -258,6 +261,58 @@ class Page:
     section: str = "Instruments"
     roles: frozenset[str] = STAFF
     default: bool = False
+
+
+@dataclass
+class AttendanceInputs:
+    """What an attendance rule sees: one client's current episode and its alliance results."""
+
+    client_id: int
+    #: The episode's appointments, oldest first: session_id, date, time, status, number,
+    #: episode_id (see :mod:`alliance_kit.engine.attendance`).
+    sessions: pd.DataFrame
+    #: One row per alliance result at the episode's sessions: session_id, date,
+    #: instrument_id, value, low (bool) and why (the reason it is low, in words).
+    alliance: pd.DataFrame
+    policy: AttendancePolicy
+    today: dt.date
+    episode_started: dt.date
+
+
+@dataclass(frozen=True)
+class AttendanceFinding:
+    """One alert an attendance rule raises. ``trigger`` names what raised it (e.g.
+    "session:12"): a finding whose trigger is already stored is not stored again."""
+
+    trigger: str
+    message: str
+    value: float | None = None
+    session_id: int | None = None
+
+
+class AttendanceRule(ABC):
+    """An attendance alert: when a client is at risk of not coming back.
+
+    Rules are evaluated whenever attendance is recorded for a client and by the
+    time-based sweep, only while the client's episode is open. They are switched off by
+    an admin as ``attendance:<name>`` (alert settings).
+    """
+
+    name: ClassVar[str]
+    severity: ClassVar[str] = "warning"
+    #: A few words for lists and settings pages.
+    title: ClassVar[str]
+    #: True when an open alert of this rule is closed by the system once it no longer
+    #: applies (the client came back); False when a person must look at it.
+    auto_resolve: ClassVar[bool] = False
+
+    def describe(self, policy: AttendancePolicy) -> str:
+        """The rule in words for staff, with the clinic's settings."""
+        return self.title
+
+    @abstractmethod
+    def evaluate(self, inputs: AttendanceInputs) -> list[AttendanceFinding]:
+        """What the rule finds now (empty when nothing)."""
 
 
 def _number(value: float) -> str:

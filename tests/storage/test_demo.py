@@ -4,17 +4,19 @@ never touches a database that holds data."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from alliance_kit.cli import cli
 from alliance_kit.clinic import accounts
 from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.demo import DEMO_PASSWORD, STORYLINES, DemoRefused, build_demo
+from alliance_kit.clinic.demo_attendance import ATTENDANCE_STORYLINES
 from alliance_kit.store import migrate, open_store
-from alliance_kit.store.models import Client, Response, User
+from alliance_kit.store.models import Client, Episode, Response, User
 from alliance_kit.store.models import Session as SessionRow
 
 SYSTEM = Actor.system("test:demo")
@@ -29,15 +31,16 @@ def _actor(store, username: str) -> Actor:
 def test_demo_command_builds_the_promised_clinic(kit, database_url, store, services):
     result = CliRunner().invoke(cli, ["demo", "--database", database_url], obj=kit)
     assert result.exit_code == 0, result.output
-    codes = {name: line.rsplit(": ", 1)[1] for name, text in STORYLINES.items()
+    codes = {name: line.rsplit(": ", 1)[1] for name, text in
+             {**STORYLINES, **ATTENDANCE_STORYLINES}.items()
              for line in result.stdout.splitlines() if text in line}
-    assert set(codes) == set(STORYLINES)
+    assert set(codes) == set(STORYLINES) | set(ATTENDANCE_STORYLINES)
 
     with store.read() as session:
         users = {u.username: u.password_hash for u in session.execute(select(User)).scalars()}
         clients = session.execute(select(Client.code)).scalars().all()
-        last = session.execute(select(SessionRow.date).order_by(SessionRow.date.desc())
-                               .limit(1)).scalar_one()
+        last = session.execute(select(SessionRow.date).where(SessionRow.status == "attended")
+                               .order_by(SessionRow.date.desc()).limit(1)).scalar_one()
     assert sorted(users) == ["admin", "supervisor", "therapist1", "therapist2", "therapist3"]
     # Every demo account can log in with the demo password (argon2id hashes, all different).
     assert all(hashed.startswith("$argon2id$") for hashed in users.values())
@@ -72,6 +75,40 @@ def test_demo_command_builds_the_promised_clinic(kit, database_url, store, servi
 
     srs = services.client_history(SYSTEM, improved, "srs")["value"]
     assert srs.between(25, 40).all()
+
+    # Attendance: every client has appointments, and the attendance storylines show.
+    assert "attendance:missed-after-low-alliance" in open_rules(codes["missed-after-rupture"])[1]
+    assert "attendance:no-show-streak" in open_rules(codes["no-show-streak"])[1]
+    assert "attendance:not-seen" in open_rules(codes["not-seen"])[1]
+    with store.read() as session:
+        statuses = dict(session.execute(select(SessionRow.status, func.count())
+                                        .group_by(SessionRow.status)).all())
+        ended = dict(session.execute(select(Client.code, Episode.end_reason).join(
+            Episode, Episode.client_id == Client.id).where(Episode.end_reason.is_not(None))
+        ).all())
+        attended_clients = session.execute(select(func.count(func.distinct(
+            SessionRow.client_id))).where(SessionRow.status == "attended")).scalar_one()
+    assert attended_clients == 40
+    assert {"attended", "no-show", "cancelled-by-client", "scheduled"} <= set(statuses)
+    assert ended[codes["dropped-out"]] == "dropped-out"
+    assert ended[codes["completed"]] == "completed"
+    assert list(ended.values()).count("dropped-out") > 1  # not only the storyline
+    # The evidence on the demo clinic: the promised JSON, and a real difference.
+    shown = CliRunner().invoke(cli, ["retention", "--database", database_url, "--format",
+                                     "json"], obj=kit)
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert list(data) == ["days", "groups", "models"] and data["days"] == 30
+    assert all(set(g) == {"instrument", "score", "group", "sessions", "returned", "rate",
+                          "ci_low", "ci_high"} for g in data["groups"])
+    assert all(set(m) == {"instrument", "score", "odds_ratio", "ci_low", "ci_high", "n"}
+               for m in data["models"])
+    srs_groups = {g["group"]: g for g in data["groups"] if g["instrument"] == "srs"}
+    below, above = srs_groups["at-or-below-cutoff"], srs_groups["above-cutoff"]
+    assert below["sessions"] >= 10 and above["sessions"] >= 10
+    assert below["ci_high"] < above["ci_low"]  # the intervals do not overlap
+    model = next(m for m in data["models"] if m["instrument"] == "srs")
+    assert model["ci_low"] > 1 and model["n"] >= 200
     with store.read() as session:
         sources = set(session.execute(select(Response.source)).scalars())
     assert sources == {"kiosk"}

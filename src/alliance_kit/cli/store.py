@@ -131,11 +131,13 @@ def verify(database_url: str | None) -> None:
               help="Do nothing (and say so) when the database already has data.")
 @click.pass_context
 def demo(ctx: click.Context, database_url: str | None, seed: int, if_missing: bool) -> None:
-    """Build a demo clinic: 5 staff, 40 clients with weeks of ORS, SRS and PHQ-9 answers.
+    """Build a demo clinic: 5 staff, 40 clients with weeks of ORS, SRS and PHQ-9 answers
+    and their attendance.
 
     Creates the database if there is none. A database that already has data is never
     touched: without --if-missing that is an error (exit 1). Prints which client codes
-    carry the storylines (rupture, improvement, deterioration, safety alert).
+    carry the storylines (rupture, improvement, deterioration, safety alert; a no-show
+    after a rupture, a no-show streak, not seen for weeks, dropped out, completed).
     """
     from alliance_kit.clinic.demo import build_demo, has_data
     from alliance_kit.store import migrate

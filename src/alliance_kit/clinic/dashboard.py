@@ -68,7 +68,7 @@ def client_summary(services: Services, actor: Actor, client_id: int) -> ClientSu
         ).scalar_one()
         count, last = session.execute(
             select(func.count(SessionRow.id), func.max(SessionRow.date))
-            .where(SessionRow.client_id == client_id)
+            .where(SessionRow.client_id == client_id, SessionRow.status == "attended")
         ).one()
         summary = ClientSummary(client.id, client.code, client.initials, client.active,
                                 therapists, started, int(count or 0), last)
@@ -418,7 +418,7 @@ def caseload_table(caseload: pd.DataFrame, flag_words: Mapping[str, str]) -> pd.
 
 def alert_counts(alerts: pd.DataFrame) -> dict[str, int]:
     """Open alerts by severity (every severity present, 0 when none)."""
-    counts = {"safety": 0, "warning": 0, "info": 0}
+    counts = {"safety": 0, "urgent": 0, "warning": 0, "info": 0}
     if len(alerts):
         for severity, n in alerts["severity"].value_counts().items():
             counts[str(severity)] = int(n)

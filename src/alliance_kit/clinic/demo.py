@@ -6,7 +6,9 @@ gives the same clinic: same staff, clients, sessions and answers; only timestamp
 session dates (the last sessions fall in last week) follow the day it is built.
 
 Storylines the summary names by client code: an SRS rupture at the latest session, a
-reliable ORS improvement, a reliable ORS deterioration, and a PHQ-9 item-9 safety alert.
+reliable ORS improvement, a reliable ORS deterioration, and a PHQ-9 item-9 safety alert;
+and for attendance (:mod:`alliance_kit.clinic.demo_attendance`) a no-show after a rupture,
+a no-show streak, a client not seen for weeks, one who dropped out and one who completed.
 Alerts from before each client's latest session are acknowledged, as a clinic would have.
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, inspect, select
 
-from alliance_kit.clinic import accounts
+from alliance_kit.clinic import accounts, attendance_alerts, demo_attendance
 from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.importer import in_one_transaction
 from alliance_kit.clinic.services import Services, Submitted
@@ -80,7 +82,8 @@ class DemoSummary:
             f"{self.sessions} sessions, {self.responses} responses, "
             f"{self.alerts_open} open alert(s)",
         ]
-        lines += [f"  {STORYLINES[name]}: {code}" for name, code in self.storylines.items()]
+        words = {**STORYLINES, **demo_attendance.ATTENDANCE_STORYLINES}
+        lines += [f"  {words[name]}: {code}" for name, code in self.storylines.items()]
         lines += [f"  {RECOVERY_STORYLINES[name]}: {code}"
                   for name, code in self.recovery.items()]
         lines.append(f"  log in as admin, supervisor or therapist1-{THERAPISTS} with the "
@@ -130,12 +133,14 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int | None 
     summary = DemoSummary(seed, team_id, users, {})
 
     plans = _plan(rng, clients)
+    demo_attendance.assign_fates(plans, seed)
     for index, plan in enumerate(plans):
         code = f"AK-{FIRST_CODE + index}"
         therapist = f"therapist{plan['therapist'] + 1}"
         last = last_week + dt.timedelta(days=int(plan["weekday"]))
         stored = in_one_transaction(services, lambda batch, p=plan, c=code, t=therapist, d=last:
-                                    _client(batch, kit, system, seed, c, p, users[t], t, d))
+                                    _client(batch, kit, system, seed, c, p, users[t], t, d,
+                                            today))
         summary.clients[code] = stored["client_id"]
         summary.sessions += stored["sessions"]
         summary.responses += stored["responses"]
@@ -147,7 +152,12 @@ def build_demo(store: Store, kit: Kit, seed: int = 2026, *, clients: int | None 
             if plan["story"] not in stored["story_alerts"]:
                 raise AssertionError(f"demo storyline {plan['story']} did not happen for {code}")
             summary.storylines[plan["story"]] = code
-    summary.storylines = {name: summary.storylines[name] for name in STORYLINES}
+    swept = attendance_alerts.sweep(store, kit, system, today=today)
+    summary.alerts_open += len(swept.raised)
+    summary.storylines |= demo_attendance.storylines(services, system, plans, summary.clients)
+    summary.storylines = {name: summary.storylines[name] for name in
+                          [*STORYLINES, *demo_attendance.ATTENDANCE_STORYLINES]
+                          if name in summary.storylines}
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -189,19 +199,20 @@ def _plan(rng: np.random.Generator, clients: int) -> list[dict[str, Any]]:
 
 def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
             plan: dict[str, Any], therapist_id: int, therapist: str,
-            last: dt.date) -> dict[str, Any]:
+            last: dt.date, today: dt.date) -> dict[str, Any]:
     """One client's whole history, submitted session by session (in the caller's transaction)."""
     rng = np.random.default_rng(plan["noise"])
     n = plan["sessions"]
-    first = last - dt.timedelta(weeks=n - 1)
-    client_id = services.add_client(system, code, therapist_ids=[therapist_id], started_on=first)
+    ors, srs = _trajectories(plan, rng)
+    when = demo_attendance.schedule(plan, srs, last, today, seed)
+    client_id = services.add_client(system, code, therapist_ids=[therapist_id],
+                                    started_on=when.first)
     services.assign(system, client_id, "ors", timing="session-start")
     services.assign(system, client_id, "phq-9", timing="session-start", every=4)
     services.assign(system, client_id, "srs", timing="session-end")
     if plan["checkin"]:
         services.assign(system, client_id, "session-checkin", timing="session-end")
     recovery = recovery_plan(services, system, seed, code, client_id, n)
-    ors, srs = _trajectories(plan, rng)
     kiosk = Actor.kiosk(client_id, therapist)
     raised, story_alerts, responses, first_ors = 0, set(), 0, None
     for number in range(1, n + 1):
@@ -210,7 +221,7 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
             for alert in services.open_alerts(system, client_id).itertuples():
                 services.acknowledge_alert(system, int(alert.id),
                                            "Discussed with the client (demo data).")
-        date = first + dt.timedelta(weeks=number - 1)
+        date = when.attended[number - 1]
         session_id = services.add_session(system, client_id, date, therapist_id=therapist_id)
         start = dt.datetime.combine(date, dt.time(9 + number % 8), tzinfo=dt.UTC)
         due = [("ors", _split(kit, "ors", ors[number - 1], rng))]
@@ -238,6 +249,7 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
             responses, raised = responses + count, raised + alerts
     if recovery:
         recovery_note(services, recovery, client_id, therapist_id, therapist)
+    demo_attendance.record(services, system, client_id, when, today)
     open_now = len(services.open_alerts(system, client_id))
     return {"client_id": client_id, "sessions": n, "responses": responses,
             "alerts_raised": raised, "alerts_open": open_now, "story_alerts": story_alerts,

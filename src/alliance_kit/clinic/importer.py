@@ -286,7 +286,7 @@ def _clients(services: Services, actor: Actor, codes: set[str]) -> dict[str, _Cl
             latest[episode.client_id] = episode.id
         for row in session.execute(
             select(SessionRow.client_id, SessionRow.number, SessionRow.id, SessionRow.date)
-            .where(SessionRow.episode_id.in_(latest.values()))
+            .where(SessionRow.episode_id.in_(latest.values()), SessionRow.number.is_not(None))
         ):
             found[ids[row.client_id]].sessions[row.number] = (row.id, row.date)
     return found

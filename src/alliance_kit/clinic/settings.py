@@ -6,8 +6,8 @@ as its default: every instrument enabled, every alert rule on.
 
 - ``instruments:<team id>`` — the instruments a clinic (a team) gives; ``instruments:default``
   for staff without a team;
-- ``alerts`` — the alert rules switched off, as ``"<instrument>:<rule>"``; rules of severity
-  ``safety`` cannot be switched off;
+- ``alerts`` — the alert rules switched off, as ``"<instrument>:<rule>"`` (attendance rules as
+  ``"attendance:<rule>"``); rules of severity ``safety`` cannot be switched off;
 - ``deid:salt`` — the secret of de-identified exports (unless ``ALLIANCE_KIT_DEID_SALT`` is
   set); made on first use, never shown or logged.
 """
@@ -115,12 +115,14 @@ def set_alert_settings(store: Store, actor: Actor, kit: Kit,
                        settings: AlertSettings) -> AlertSettings:
     """Switch alert rules off (admins only). Safety rules, and the rules raised when a
     safety rule's item is not answered, always stay on."""
-    rules = {f"{i.id}:{a.id}": a for i in kit.instruments.values() for a in i.alerts}
+    rules = {f"{i.id}:{a.id}": a.protected for i in kit.instruments.values() for a in i.alerts}
+    rules |= {f"attendance:{name}": r.severity == "safety"
+              for name, r in kit.attendance_rules.items()}
     unknown = sorted(r for r in settings.disabled if r not in rules)
     if unknown:
         raise ValueError(f"unknown alert rule(s) {', '.join(unknown)}: use "
                          "'<instrument>:<rule>' as listed on the Alert settings page")
-    safety = sorted(r for r in settings.disabled if rules[r].protected)
+    safety = sorted(r for r in settings.disabled if rules[r])
     if safety:
         raise ValueError(f"{', '.join(safety)}: safety alerts cannot be switched off (nor the "
                          "alerts saying a safety item was not answered)")

@@ -13,7 +13,7 @@ from alliance_kit.engine.scoring import ScoreResult
 from alliance_kit.types import AlertInputs
 
 #: Most urgent first: the order the dashboard sorts alerts in.
-SEVERITIES = ("safety", "warning", "info")
+SEVERITIES = ("safety", "urgent", "warning", "info")
 COLUMNS = ["row", "alert", "type", "severity", "value", "message", "detail"]
 
 

@@ -23,13 +23,19 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("therapist", "supervisor", "admin")
 SOURCES = ("kiosk", "import", "staff")
-SEVERITIES = ("safety", "warning", "info")
+SEVERITIES = ("safety", "urgent", "warning", "info")
+#: What became of an appointment (see docs/attendance.md); "scheduled" is a future one.
+SESSION_STATUSES = ("attended", "no-show", "cancelled-by-client", "cancelled-by-clinic",
+                    "scheduled")
+#: How an episode of care ended; "dropped-out" is the only unplanned ending.
+END_REASONS = ("completed", "referred", "dropped-out", "other")
 
 
 def utcnow() -> dt.datetime:
@@ -89,28 +95,40 @@ class CareTeam(Base):
 
 
 class Episode(Base):
-    """An episode of care: from intake to discharge."""
+    """An episode of care: from intake to discharge, and how it ended."""
 
     __tablename__ = "episodes"
+    __table_args__ = (CheckConstraint(f"end_reason IN {END_REASONS}", name="ck_episodes_end"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class Session(Base):
-    """One therapy session, numbered within its episode."""
+    """One appointment and what became of it. Attended sessions are numbered within their
+    episode (1, 2, ...: the number responses carry); missed, cancelled and scheduled ones
+    have no number until they are attended."""
 
     __tablename__ = "sessions"
-    __table_args__ = (UniqueConstraint("episode_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("episode_id", "number"),
+        CheckConstraint(f"status IN {SESSION_STATUSES}", name="ck_sessions_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
     date: Mapped[dt.date] = mapped_column(Date)
+    #: The appointment's time of day, when one was booked.
+    time: Mapped[dt.time | None] = mapped_column(Time)
+    status: Mapped[str] = mapped_column(String(24), default="attended",
+                                        server_default="attended")
+    status_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Assignment(Base):
@@ -180,17 +198,21 @@ class Score(Base):
 
 
 class Alert(Base):
-    """An alert raised by an instrument's rule for one response."""
+    """An alert: raised by an instrument's rule for one response, or by an attendance rule
+    for a client (``instrument_id`` "attendance", no response, ``trigger_key`` naming what
+    raised it, so the same finding is stored once)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
         CheckConstraint(f"severity IN {SEVERITIES}", name="ck_alerts_severity"),
         UniqueConstraint("response_id", "rule_id"),
+        UniqueConstraint("client_id", "instrument_id", "rule_id", "trigger_key",
+                         name="uq_alerts_trigger"),
         Index("ix_alerts_client_open", "client_id", "acknowledged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     instrument_id: Mapped[str] = mapped_column(String(64))
     rule_id: Mapped[str] = mapped_column(String(64))
@@ -202,6 +224,10 @@ class Alert(Base):
     acknowledged_at: Mapped[dt.datetime | None]
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    #: The appointment an attendance alert is about, if one.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    #: What raised an attendance alert, once (e.g. "session:12"); None for response alerts.
+    trigger_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class AuditEntry(Base):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from alliance_kit.clinic import exports, reports
 from alliance_kit.clinic.access import AccessDenied
-from alliance_kit.ui import recovery_exports
+from alliance_kit.ui import attendance_export_page, recovery_exports
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import plain
 
@@ -28,14 +28,16 @@ def render(app: App) -> None:
         return
     st.caption("Exports hold your clients' answers: every export is recorded in the audit "
                "log. Store files only where clinical records may be kept.")
-    table, report, recovery = st.tabs(["Responses", "Client report (PDF)",
-                                       "Motivation and what works"])
+    table, report, visits, recovery = st.tabs(["Responses", "Client report (PDF)", "Attendance",
+                                               "Motivation and what works"])
     with table:
         _responses(app)
     with report:
         _report(app)
     with recovery:
         recovery_exports.render_section(app)
+    with visits:
+        attendance_export_page.render(app)
 
 
 def _responses(app: App) -> None:

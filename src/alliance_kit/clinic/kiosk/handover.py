@@ -27,8 +27,15 @@ class KioskError(ValueError):
 @dataclass(frozen=True)
 class SessionChoice:
     session_id: int
-    number: int
+    #: None for an appointment that is booked but not yet attended.
+    number: int | None
     date: dt.date
+
+    @property
+    def label(self) -> str:
+        """How staff see it: 'Session 4 · 12 Mar 2026', 'Booked appointment · 19 Mar 2026'."""
+        what = f"Session {self.number}" if self.number is not None else "Booked appointment"
+        return f"{what} · {self.date:%d %b %Y}"
 
 
 def clients_for(services: Services, actor: Actor) -> list[tuple[int, str]]:
@@ -49,13 +56,15 @@ def clients_for(services: Services, actor: Actor) -> list[tuple[int, str]]:
 
 
 def client_sessions(services: Services, actor: Actor, client_id: int) -> list[SessionChoice]:
-    """The client's sessions, newest first (audited as a read of client data)."""
+    """The client's sessions up to today, newest first: attended ones and appointments
+    booked up to today (a hand-over marks one attended). Audited as a read of client data."""
 
     def work(session: Session) -> list[SessionChoice]:
         require_client(session, actor, client_id)
         rows = session.execute(
             select(SessionRow.id, SessionRow.number, SessionRow.date)
-            .where(SessionRow.client_id == client_id)
+            .where(SessionRow.client_id == client_id, SessionRow.date <= dt.date.today(),
+                   SessionRow.status.in_(("attended", "scheduled")))
             .order_by(SessionRow.date.desc(), SessionRow.id.desc())
         ).all()
         audit.append(session, actor=actor.label, action="view", entity="sessions",
@@ -138,6 +147,27 @@ def check_session(session: Session, client_id: int, session_id: int | None) -> N
         raise KioskError(f"session {session_id} is not a session of this client")
 
 
+def mark_session_attended(session: Session, services: Services, actor: Actor, client_id: int,
+                          session_id: int | None) -> bool:
+    """A hand-over shows the client came: mark its session attended (True if it was not),
+    and let the attendance rules see it. A session booked for a later day is refused."""
+    if session_id is None:
+        return False
+    row = session.get(SessionRow, session_id)
+    if row.status == "attended":
+        return False
+    if row.date > dt.date.today():
+        raise KioskError(f"that appointment is booked for {row.date:%d %b %Y}: hand over at a "
+                         "session that has happened, or a new one today")
+    from alliance_kit.clinic.attendance_alerts import evaluate_client
+    from alliance_kit.clinic.attendance_data import mark_attended
+
+    mark_attended(session, row)
+    session.flush()
+    evaluate_client(session, services.kit, client_id, actor_label=actor.label)
+    return True
+
+
 def start_handover(services: Services, actor: Actor, client_id: int, session_id: int | None,
                    instruments: Sequence[str], language: str = "en") -> Handover:
     """Hand the tablet to a client (staff only): audited; returns the :class:`Handover`."""
@@ -147,9 +177,11 @@ def start_handover(services: Services, actor: Actor, client_id: int, session_id:
     def work(session: Session) -> None:
         require_client(session, actor, client_id)
         check_session(session, client_id, session_id)
+        attended = mark_session_attended(session, services, actor, client_id, session_id)
         audit.append(session, actor=actor.label, action="handover", entity="kiosk",
                      entity_id=session_id, client_id=client_id,
-                     details={"instruments": list(chosen), "method": "tablet"})
+                     details={"instruments": list(chosen), "method": "tablet",
+                              **({"attended": True} if attended else {})})
 
     services.store.write(work)
     return Handover(client_id, session_id, chosen, actor.label, language)

@@ -80,10 +80,23 @@ class Administration(ServiceBase):
         return self.store.write(work)
 
     def add_session(self, actor: Actor, client_id: int, date: dt.date,
-                    therapist_id: int | None = None) -> int:
-        """The client's next session in their current episode; returns the session id."""
+                    therapist_id: int | None = None, *, status: str = "attended",
+                    reason: str | None = None, time: dt.time | None = None) -> int:
+        """The client's next session in their current episode; returns the session id.
+
+        An attended session (the default) is numbered next in the episode; one with another
+        status (see :mod:`alliance_kit.clinic.attendance`) is not. The status must fit the
+        date (no scheduled session in the past, no attended one in the future). The
+        attendance alert rules run for it, except for a session attended before today: that
+        is history being entered (an import), judged once it is all in, by the next sweep.
+        """
+        from alliance_kit.clinic.attendance_alerts import evaluate_client
+        from alliance_kit.engine.attendance import AttendanceError, status_problem
 
         require_staff(actor, "therapist", "supervisor", "admin")
+        problem = status_problem(status, date, dt.date.today())
+        if problem:
+            raise AttendanceError(problem)
 
         def work(session: Session) -> int:
             require_client(session, actor, client_id)
@@ -91,15 +104,24 @@ class Administration(ServiceBase):
                 select(Episode).where(Episode.client_id == client_id)
                 .order_by(Episode.started_on.desc(), Episode.id.desc()).limit(1)
             ).scalar_one()
-            number = (session.execute(
-                select(func.max(SessionRow.number)).where(SessionRow.episode_id == episode.id)
-            ).scalar_one() or 0) + 1
+            number = None
+            if status == "attended":
+                number = (session.execute(
+                    select(func.max(SessionRow.number))
+                    .where(SessionRow.episode_id == episode.id)
+                ).scalar_one() or 0) + 1
             row = SessionRow(episode_id=episode.id, client_id=client_id, number=number,
-                             date=date, therapist_id=therapist_id or actor.user_id)
+                             date=date, therapist_id=therapist_id or actor.user_id,
+                             status=status, status_reason=reason, time=time)
             session.add(row)
             session.flush()
+            alerts = evaluate_client(session, self.kit, client_id, actor_label=actor.label) \
+                if status != "attended" or date >= dt.date.today() else None
             audit.append(session, actor=actor.label, action="create", entity="session",
-                         entity_id=row.id, client_id=client_id, details={"number": number})
+                         entity_id=row.id, client_id=client_id,
+                         details={"number": number, "status": status,
+                                  **({"alerts": [a["rule_id"] for a in alerts.raised]}
+                                     if alerts and alerts.raised else {})})
             return row.id
 
         return self.store.write(work)

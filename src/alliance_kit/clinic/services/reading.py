@@ -47,7 +47,8 @@ class Reading(ServiceBase):
             ).all()
             last = dict(session.execute(
                 select(SessionRow.client_id, func.max(SessionRow.date))
-                .where(SessionRow.client_id.in_(visible)).group_by(SessionRow.client_id)
+                .where(SessionRow.client_id.in_(visible), SessionRow.status == "attended")
+                .group_by(SessionRow.client_id)
             ).all())
             latest = self._latest_scores(session, visible)
             alerts = session.execute(

@@ -186,6 +186,14 @@ class Submitting(ServiceBase):
         row = session.get(SessionRow, session_id)
         if row is None or row.client_id != client_id:
             raise ValueError(f"session {session_id} is not a session of client {client_id}")
+        if row.status != "attended":
+            # Answers given at a session show the client came: the session is attended.
+            from alliance_kit.clinic.attendance_data import mark_attended
+
+            if row.date > dt.date.today():
+                raise ValueError(f"session {session_id} is booked for {row.date:%Y-%m-%d}: "
+                                 "answers can be given at it from that day on")
+            mark_attended(session, row)
         return row.number
 
     def _check_replaceable(self, session: Session, replaces_id: int, client_id: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alliance_kit.clinic import settings
-from alliance_kit.ui.admin import services_or_stop
+from alliance_kit.ui.admin import attendance_alerts, services_or_stop
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import alert_rule_words, plain
 
@@ -35,6 +35,7 @@ def render(app: App) -> None:
                                  disabled=safety, key=f"{KEY}:{name}")
                 if not on and not safety:
                     off.append(name)
+        off += attendance_alerts.checkboxes(kit.attendance_rules, store, current, KEY)
         submitted = st.form_submit_button("Save", type="primary")
     if submitted:
         try:

@@ -11,7 +11,7 @@ from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.common import FLASH, KEY, badge
 from alliance_kit.ui.text import plain
 
-_BOXES = {"safety": st.error, "warning": st.warning, "info": st.info}
+_BOXES = {"safety": st.error, "urgent": st.error, "warning": st.warning, "info": st.info}
 
 
 def alert_line(alert) -> str:

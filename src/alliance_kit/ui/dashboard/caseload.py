@@ -8,6 +8,7 @@ import streamlit as st
 from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
+from alliance_kit.ui.dashboard import attendance_caseload
 from alliance_kit.ui.dashboard.alerts import alert_line
 from alliance_kit.ui.dashboard.common import (
     KEY,
@@ -22,7 +23,8 @@ from alliance_kit.ui.text import plain
 
 #: Clients shown as cards under "Needs attention" (the rest are in the table).
 CARDS = 6
-_CELL_COLOURS = {"safety": "#FDDCDC", "warning": "#FFF0C2", "info": "#DCEBFA"}
+_CELL_COLOURS = {"safety": "#FDDCDC", "urgent": "#EBDDF7", "warning": "#FFF0C2",
+                 "info": "#DCEBFA"}
 _FLAG_WORDS = {severity: flag(severity) for severity in SEVERITY}
 
 
@@ -31,6 +33,7 @@ def render(app: App) -> None:
     if not ready(app):
         return
     show_flash()
+    attendance_caseload.check_alerts(app)
     try:
         caseload = app.services.caseload(app.actor)
         alerts = app.services.open_alerts(app.actor)
@@ -44,18 +47,20 @@ def render(app: App) -> None:
     _summary(len(caseload), counts, int((caseload["open_alerts"] > 0).sum()))
     _attention(caseload, alerts)
     _table(caseload)
+    attendance_caseload.render(app)
 
 
 def _summary(clients: int, counts: dict[str, int], flagged: int) -> None:
     columns = st.columns(4)
     columns[0].metric("Clients", clients)
     columns[1].metric(":material/emergency: Safety alerts", counts["safety"])
-    columns[2].metric(":material/warning: Warnings", counts["warning"])
+    columns[2].metric(":material/warning: Urgent and warnings",
+                      counts["urgent"] + counts["warning"])
     columns[3].metric("Clients with open alerts", flagged)
 
 
 def _attention(caseload: pd.DataFrame, alerts: pd.DataFrame) -> None:
-    urgent = caseload[caseload["top_severity"].isin(["safety", "warning"])]
+    urgent = caseload[caseload["top_severity"].isin(["safety", "urgent", "warning"])]
     st.subheader("Needs attention", anchor=False)
     if urgent.empty:
         st.success("No safety alerts or warnings open.", icon=":material/check_circle:")

@@ -11,7 +11,7 @@ from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.ui.context import App
-from alliance_kit.ui.dashboard import recovery
+from alliance_kit.ui.dashboard import attendance_client, recovery
 from alliance_kit.ui.dashboard.alerts import alert_panel
 from alliance_kit.ui.dashboard.common import CURRENT, KEY, open_caseload, ready, show_flash
 from alliance_kit.ui.text import plain
@@ -71,6 +71,7 @@ def _client(app: App, client_id: int) -> None:
     profile, prompts = recovery.summary(app, client_id)
     history = services.client_history(actor, client_id)
     responses = data.client_responses(services, actor, client_id)
+    attendance_client.render(app, client_id)
     trends, answers, due, focus = st.tabs(["Trends", "Latest answers", "Assignments",
                                            "Recovery focus"])
     with trends:

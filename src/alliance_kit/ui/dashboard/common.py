@@ -22,6 +22,7 @@ CASELOAD_URL = "caseload"
 #: symbols are plain text characters (not emoji), which every font in use draws.
 SEVERITY: dict[str, tuple[str, str, str, str]] = {
     "safety": ("‼", "SAFETY", "red", ":material/emergency:"),
+    "urgent": ("!", "Urgent", "violet", ":material/priority_high:"),
     "warning": ("⚠", "Warning", "orange", ":material/warning:"),
     "info": ("ℹ", "Info", "blue", ":material/info:"),
 }

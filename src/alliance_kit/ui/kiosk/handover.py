@@ -35,7 +35,7 @@ def render(app: App) -> None:
                              format_func=lambda c: str(codes[c]))
     sessions = kiosk.client_sessions(services, actor, int(client_id))
     choices = [NEW_SESSION, *(s.session_id for s in sessions)]
-    names = {s.session_id: f"Session {s.number} · {s.date:%d %b %Y}" for s in sessions}
+    names = {s.session_id: s.label for s in sessions}
     names[NEW_SESSION] = f"A new session today ({dt.date.today():%d %b %Y})"
     left, right = st.columns(2)
     with left:
