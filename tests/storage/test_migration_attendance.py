@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 
 from alliance_kit.store import migrate, open_store
 from alliance_kit.store.models import Base
@@ -18,13 +18,9 @@ from alliance_kit.store.models import Base
 
 def _at_0002(database_url: str):
     store = open_store(database_url)
-    with store.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    for table in ("alerts", "scores", "handover_codes", "responses", "sessions", "episodes",
-                  "assignments", "care_team", "audit_log", "settings", "clients", "users",
-                  "teams"):
-        with store.engine.begin() as connection:
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    everything = MetaData()
+    everything.reflect(store.engine)  # whatever later migrations added too
+    everything.drop_all(store.engine)
     migrate.upgrade(store, "0002")
     return store
 

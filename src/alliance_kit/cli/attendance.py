@@ -11,8 +11,6 @@ from pathlib import Path
 import click
 
 from alliance_kit.cli.context import database_option, read_table_or_fail, services_of
-from alliance_kit.clinic.access import Actor
-from alliance_kit.engine.attendance import AttendanceError, AttendancePolicy
 
 FORMATS = ("table", "json", "csv")
 
@@ -46,6 +44,7 @@ def import_attendance_command(ctx: click.Context, path: Path, client_column: str
     is rejected nothing is imported and every problem is listed with its row (the header
     is row 1) and column (exit 1). Importing the same file again changes nothing.
     """
+    from alliance_kit.clinic.access import Actor  # the clinic loads when a command runs
     from alliance_kit.clinic.attendance_import import import_attendance
 
     frame = read_table_or_fail(path)
@@ -79,6 +78,7 @@ def sweep_command(ctx: click.Context, database_url: str | None) -> None:
     """Raise the time-based attendance alerts (not seen for N days) and close the ones that
     no longer apply, for every client. Safe to run often (e.g. daily from cron): a finding
     is stored once, and a run that finds nothing new writes nothing."""
+    from alliance_kit.clinic.access import Actor  # the clinic loads when a command runs
     from alliance_kit.clinic.attendance_alerts import sweep
 
     services = services_of(ctx, database_url)
@@ -123,7 +123,9 @@ def _codes(ctx: click.Context, database_url: str | None, ids: set[int]) -> dict[
 @click.pass_context
 def policy_command(ctx: click.Context, database_url: str | None, **changes: int | None) -> None:
     """Show the clinic's return and dropout definitions; with options, change them."""
+    from alliance_kit.clinic.access import Actor  # the clinic loads when a command runs
     from alliance_kit.clinic.attendance_data import policy, set_policy
+    from alliance_kit.engine.attendance import AttendanceError, AttendancePolicy
 
     services = services_of(ctx, database_url)
     try:
@@ -154,6 +156,7 @@ def export_command(ctx: click.Context, path: Path, deidentified: bool,
                    database_url: str | None) -> None:
     """Write every client's appointments to FILE: .csv, .xlsx, any registered table format,
     or .fhir.json (FHIR R4 Appointment and EpisodeOfCare). An existing FILE is refused."""
+    from alliance_kit.clinic.access import Actor  # the clinic loads when a command runs
     from alliance_kit.clinic.attendance_export import export
     from alliance_kit.clinic.exports import FHIR
 
@@ -190,6 +193,7 @@ def retention_command(ctx: click.Context, database_url: str | None, days: int | 
     Groups of fewer than 10 sessions show "too few" (null rate in JSON). These are
     associations in this clinic's data, not causes.
     """
+    from alliance_kit.clinic.access import Actor  # the clinic loads when a command runs
     from alliance_kit.clinic.retention import ASSOCIATION, evidence
 
     services = services_of(ctx, database_url)

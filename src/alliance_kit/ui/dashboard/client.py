@@ -68,10 +68,10 @@ def _client(app: App, client_id: int) -> None:
     show_flash()
     st.subheader("Open alerts", anchor=False)
     alert_panel(app, services.open_alerts(actor, client_id))
+    attendance_client.render(app, client_id)
     profile, prompts = recovery.summary(app, client_id)
     history = services.client_history(actor, client_id)
     responses = data.client_responses(services, actor, client_id)
-    attendance_client.render(app, client_id)
     trends, answers, due, focus = st.tabs(["Trends", "Latest answers", "Assignments",
                                            "Recovery focus"])
     with trends:
