@@ -27,7 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alliance_kit.store.errors import StoreError
 from alliance_kit.store.integrity import wal_problem
+from alliance_kit.store.keys import INFO_KEY, PENDING_HEAD, Secrets
 
 DATABASE_URL_ENV = "ALLIANCE_KIT_DATABASE_URL"
 CONFIG_ENV = "ALLIANCE_KIT_CONFIG"
@@ -41,10 +43,6 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 50
 
 T = TypeVar("T")
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used as it is; the message says why and what to do."""
 
 
 def database_url() -> str:
@@ -79,6 +77,12 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def secrets(self) -> Secrets:
+        """Where this database's audit key and chain head live (see :mod:`.keys`)."""
+        found = self.sessions.kw.get("info", {}).get(INFO_KEY)
+        return found if isinstance(found, Secrets) else Secrets.for_url(self.engine.url)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -138,7 +142,7 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                                max_overflow=POOL_OVERFLOW, pool_timeout=60)
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
+    store = Store(engine, sessions_for(engine, Secrets.for_url(engine.url)))
     try:
         with engine.connect() as connection:
             # Reading the schema touches the file's first pages: a damaged file fails here.
@@ -158,6 +162,24 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
                              "(see docs/deployment.md)") from None
         raise StoreError(f"{_safe(url)}: cannot open the database: {exc.orig}") from None
     return store
+
+
+def sessions_for(engine: Engine, secrets: Secrets) -> sessionmaker[Session]:
+    """The session factory of a store: its sessions know the store's secrets, and each
+    commit that added audit entries records the new chain head outside the database."""
+    factory = sessionmaker(engine, expire_on_commit=False, info={INFO_KEY: secrets})
+
+    @event.listens_for(factory, "after_commit")
+    def _record_head(session: Session) -> None:
+        head = session.info.pop(PENDING_HEAD, None)
+        if head is not None:
+            secrets.record_head(*head)
+
+    @event.listens_for(factory, "after_rollback")
+    def _forget_head(session: Session) -> None:
+        session.info.pop(PENDING_HEAD, None)
+
+    return factory
 
 
 def _sqlite_engine(url: str, database: str | None, create: bool) -> Engine:
