@@ -418,11 +418,12 @@ def alert_counts(alerts: pd.DataFrame) -> dict[str, int]:
 
 def visible_clients(services: Services, actor: Actor) -> pd.DataFrame:
     """Ids and codes of the active clients the actor may see, by code (audited)."""
-    from alliance_kit.clinic.access import visible_client_ids
+    from alliance_kit.clinic.access import require_active, visible_client_ids
     from alliance_kit.store.models import Client
 
     require_staff(actor, *CLINICIANS)
     with services.store.read() as session:
+        require_active(session, actor)
         rows = session.execute(
             select(Client.id.label("client_id"), Client.code)
             .where(Client.id.in_(visible_client_ids(actor)), Client.active)
