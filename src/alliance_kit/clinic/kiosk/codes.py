@@ -1,10 +1,10 @@
 """One-time codes: an 8-digit code opens a client's hand-over on a tablet nobody is logged
 into. It works once and expires; only its hash is stored; every try is audited.
 
-Wrong codes are counted from the audit log, per tablet and over all tablets: a tablet that
-tried :data:`TABLET_MAX_FAILURES` wrong codes within :data:`CODE_WINDOW` pauses its own code
-entry; :data:`CODE_MAX_FAILURES` over all tablets pause it everywhere. Neither pause stops a
-member of staff who is logged in on the tablet (they are there to vouch for the client).
+Wrong (unknown) codes are counted from the audit log, per tablet and over all tablets: a
+tablet that tried :data:`TABLET_MAX_FAILURES` wrong codes within :data:`CODE_WINDOW` pauses
+its own code entry; :data:`CODE_MAX_FAILURES` over all tablets pause it everywhere. Neither
+pause stops a member of staff who is logged in on the tablet (they vouch for the client).
 With 8 digits and at most :data:`CODE_MAX_FAILURES` guesses per :data:`CODE_WINDOW` (4,320
 a day), guessing one live code takes about 60 years of non-stop trying on average (6-digit
 codes and 20 guesses per 10 minutes: under a year).
@@ -154,9 +154,14 @@ def redeem_code(services: Services, code: str, *, language: str = "en",
 
 
 def _paused(session: Session, where: str, now: dt.datetime) -> str | None:
-    """Why code entry is paused on this tablet (or everywhere), or None."""
+    """Why code entry is paused on this tablet (or everywhere), or None.
+
+    Only unknown codes count (their refusal names no code): a client typing a code that
+    was used or has expired is not guessing.
+    """
     recent = (select(func.count()).select_from(AuditEntry)
-              .where(AuditEntry.action == "code-refused", AuditEntry.at > now - CODE_WINDOW))
+              .where(AuditEntry.action == "code-refused", AuditEntry.entity_id.is_(None),
+                     AuditEntry.at > now - CODE_WINDOW))
     if session.execute(recent).scalar_one() >= CODE_MAX_FAILURES:
         return N_("Too many wrong codes were tried. Please ask staff for help.")
     if session.execute(recent.where(AuditEntry.actor == where)).scalar_one() \
