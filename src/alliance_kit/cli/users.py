@@ -1,4 +1,4 @@
-"""Account commands of the CLI: users add | disable | enable | reset-password."""
+"""Account commands of the CLI: users add | disable | enable | set-role | reset-password."""
 
 from __future__ import annotations
 
@@ -59,6 +59,17 @@ def enable(username: str, database_url: str | None) -> None:
     """Enable a disabled account again."""
     _run(lambda: accounts.set_active(open_or_fail(database_url), ACTOR, username, True))
     click.echo(f"enabled {username}")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--team", "team_id", type=int, help="Team id (none: no team).")
+@database_option
+def set_role(username: str, role: str, team_id: int | None, database_url: str | None) -> None:
+    """Give an account another role or team; its open sessions end at once."""
+    _run(lambda: accounts.set_role(open_or_fail(database_url), ACTOR, username, role, team_id))
+    click.echo(f"{username} is now {role}" + (f" in team {team_id}" if team_id else ""))
 
 
 @users.command("reset-password")
