@@ -93,8 +93,8 @@ def current_account(state: MutableMapping[str, Any], store: Store | None = None,
     elif store is not None:
         reason = staff_sessions.why_ended(store, logged.account)
     if reason is not None:
-        notice = NOTICES.get(reason) or (f"You were logged out after {round(idle_timeout / 60)} "
-                                         "minutes without activity.")
+        notice = NOTICES.get(reason) or (f"You were logged out after {duration(idle_timeout)} "
+                                         "without activity.")
         if state.get(KIOSK_KEY) is not None:
             # The tablet is with a client: end the staff login, keep their questions.
             if store is not None:
@@ -107,6 +107,15 @@ def current_account(state: MutableMapping[str, Any], store: Store | None = None,
     if touch:
         logged.last_seen = now
     return logged.account
+
+
+def duration(seconds: float) -> str:
+    """A length of time in words: "15 minutes", "1 minute", "9 seconds"."""
+    if seconds < 60:
+        whole = max(1, round(seconds))
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def seconds_left(state: MutableMapping[str, Any], idle_timeout: float = IDLE_TIMEOUT,
