@@ -61,6 +61,10 @@ def test_postgresql_without_a_configured_key_saves_nothing(no_key_setting, datab
         Services(store, kit).submit_response(SYSTEM, client_id=1, instrument_id="srs",
                                              answers={"1": 9, "2": 9, "3": 9, "4": 9},
                                              idempotency_key="k")
+    result = CliRunner().invoke(cli, ["users", "add", "lead", "--role", "admin", "--database",
+                                      database_url], input="a long password\n" * 2, obj=kit)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "no audit key is configured" in result.output
     assert row_counts(store) == before
     store.close()
 

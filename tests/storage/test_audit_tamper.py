@@ -304,3 +304,24 @@ def test_entries_from_before_the_key_verify_but_not_after_a_keyed_one(store, kit
         problems = audit.verify_store(session)[1]
     assert [p.seq for p in problems] == [4]
     assert "not signed with the clinic's audit key" in problems[0].message
+
+
+def test_a_backup_manifest_records_the_head_and_catches_a_later_cut(database_url, store, kit,
+                                                                   tmp_path):
+    if store.dialect != "sqlite":
+        pytest.skip("alliance-kit backup copies SQLite databases (pg_dump for PostgreSQL)")
+    fill(services_of(store, kit))
+    last = newest(store)
+    target = tmp_path / "backup.db"
+    assert run(kit, "backup", str(target), "--database", database_url).exit_code == 0
+    manifest = json.loads((tmp_path / "backup.db.manifest.json").read_text())
+    assert manifest["audit_head"] == {"seq": last.seq, "hash": last.hash}
+    import hashlib
+
+    assert manifest["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+    store.secrets.head_file.unlink()  # the head next to the database is gone too
+    triggers_off(store, [f"DELETE FROM audit_log WHERE seq > {last.seq - 2}"])
+    result = run(kit, "audit", "verify", "--database", database_url, "--head",
+                 str(tmp_path / "backup.db.manifest.json"))
+    assert result.exit_code == 1
+    assert "were cut off the end" in result.stdout

@@ -11,11 +11,22 @@ from __future__ import annotations
 import click
 
 from alliance_kit.cli.context import kit_of
+from alliance_kit.store.errors import StoreError
 from alliance_kit.version import __version__
 
 
 class PluginCommands(click.Group):
-    """A group whose commands are the ones this run's plugins register."""
+    """A group whose commands are the ones this run's plugins register.
+
+    A database that cannot be used (:class:`~alliance_kit.store.errors.StoreError`: a bad
+    URL, a damaged file, no audit key) ends any command with its message, never a traceback.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *kit_of(ctx).commands()})

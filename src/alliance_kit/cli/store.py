@@ -61,12 +61,15 @@ def backup(path: Path, database_url: str | None) -> None:
     """Copy the SQLite database to PATH while the app keeps running (online backup).
 
     The copy is checked before it takes its name; an existing PATH is never overwritten.
+    PATH.manifest.json records the copy's SHA-256 and audit chain head: keep it with the
+    backup (and off the machine) for `alliance-kit audit verify --head`.
     """
     try:
         written = maintenance.backup(open_or_fail(database_url), path)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backup written to {written}")
+    click.echo(f"manifest written to {maintenance.manifest_of(written)}")
 
 
 @click.command()

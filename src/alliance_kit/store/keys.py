@@ -152,7 +152,7 @@ class Secrets:
         """Where the key comes from, in words."""
         if self.key_value is not None:
             return KEY_ENV
-        return str(self.key_file) if self.key_file else "nowhere (not configured)"
+        return str(self.key_file) if self.key_file else f"not configured: set {KEY_FILE_ENV}"
 
     def key(self) -> bytes | None:
         """The key if it exists already (never makes one); None when there is none yet."""

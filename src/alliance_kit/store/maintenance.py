@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import hmac
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,14 +117,34 @@ def _check_sqlite(store: Store, report: CheckReport) -> None:
                             for row in broken[:20]]
 
 
+def manifest_of(target: Path) -> Path:
+    """The manifest written next to a backup: ``<backup>.manifest.json``."""
+    return Path(target).with_name(Path(target).name + ".manifest.json")
+
+
+def _write_manifest(path: Path, copy: Path, head: tuple[int, str] | None) -> None:
+    """What a backup holds, kept outside it: its SHA-256 and the audit chain head, so a
+    restored database (or the live one, later) can be checked against it with
+    ``alliance-kit audit verify --head <manifest>``."""
+    digest = hashlib.sha256()
+    with copy.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    manifest = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "sha256": digest.hexdigest(),
+                "audit_head": None if head is None else {"seq": head[0], "hash": head[1]}}
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
 def backup(store: Store, target: Path) -> Path:
-    """Copy a SQLite database, consistently, while it is in use (SQLite's online backup)."""
+    """Copy a SQLite database, consistently, while it is in use (SQLite's online backup),
+    with a manifest next to it (:func:`manifest_of`)."""
     source = store.sqlite_path
     if source is None:
         raise StoreError("backup copies SQLite databases; for PostgreSQL use pg_dump "
                          "(see docs/deployment.md)")
     target = Path(target)
-    if target.exists():
+    if target.exists() or manifest_of(target).exists():
         raise StoreError(f"{target} already exists: choose a new file name (nothing was "
                          "overwritten)")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +164,9 @@ def backup(store: Store, target: Path) -> Path:
         # Make the copy a single self-contained file before it takes its final name.
         with sqlite3.connect(partial) as connection:
             connection.execute("PRAGMA journal_mode=DELETE")
+            head = connection.execute(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        _write_manifest(manifest_of(target), partial, head)
         partial.rename(target)
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"{target}: backup failed: {exc}") from None
