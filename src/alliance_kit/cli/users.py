@@ -1,4 +1,5 @@
-"""Account commands of the CLI: users add | disable | enable | set-role | reset-password."""
+"""Account commands of the CLI: users add | disable | enable | set-role | reset-password |
+idle-minutes, and the kiosk's PIN and idle time."""
 
 from __future__ import annotations
 
@@ -81,6 +82,17 @@ def reset_password(username: str, database_url: str | None) -> None:
     password = _password(f"New password for {username}")
     _run(lambda: accounts.set_password(store, ACTOR, username, password))
     click.echo(f"password reset for {username}")
+
+
+@users.command("idle-minutes")
+@click.argument("minutes", type=float)
+@database_option
+def staff_idle_minutes(minutes: float, database_url: str | None) -> None:
+    """Log a staff screen out after MINUTES without activity (1 to 60; default 15)."""
+    from alliance_kit.clinic import staff_sessions
+
+    _run(lambda: staff_sessions.set_idle_minutes(open_or_fail(database_url), ACTOR, minutes))
+    click.echo(f"staff screens log out after {minutes:g} minutes idle")
 
 
 @click.group("kiosk")

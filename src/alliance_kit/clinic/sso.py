@@ -81,7 +81,8 @@ def settings_from(secrets: Mapping[str, Any]) -> SsoSettings | None:
     claim = str(ours.get("claim", "email"))
     if claim not in CLAIMS:
         raise ValueError(f"[{SECTION}] claim = {claim!r} is not one of {', '.join(CLAIMS)}")
-    providers = [k for k, v in auth.items() if isinstance(v, Mapping)]
+    providers = [k for k, v in auth.items() if isinstance(v, Mapping)
+                 and k not in ("client_kwargs", "authorize_params")]
     provider = ours.get("provider") or (providers[0] if len(providers) == 1 else None)
     fresh = ours.get("fresh_seconds", SsoSettings.fresh_seconds)
     if not isinstance(fresh, int) or isinstance(fresh, bool) or not 30 <= fresh <= 3600:
