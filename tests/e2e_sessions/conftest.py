@@ -31,7 +31,7 @@ def clinic_copy(tmp_path_factory, name: str, idle_minutes: float | None = None) 
     shutil.copy(source, database)
     store = open_store(f"sqlite:///{database}")
     system = Actor.system("e2e")
-    for username in USERS.values():
+    for username in (*USERS.values(), "ben"):
         accounts.set_password(store, system, username, PASSWORD)
     if idle_minutes is not None:
         from alliance_kit.clinic import staff_sessions

@@ -1,6 +1,7 @@
 """Staff sessions in headless Chromium at tablet sizes: Log out works for every role on a
-clinic without single sign-on (issue 18, item 1), and an unattended staff screen logs out
-by itself, taking the client data off the screen (issue 15, item 12).
+clinic without single sign-on (issue 18, item 1), an unattended staff screen logs out by
+itself, taking the client data off the screen (issue 15, item 12), and so does the open
+screen of an account an admin disables (issue 15, item 1).
 """
 
 from __future__ import annotations
@@ -106,4 +107,28 @@ def test_an_unattended_caseload_logs_out_by_itself(browser, idle_server, artifac
     assert "C-001" not in body and "Needs attention" not in body
     assert waited < 9 + 6, f"the idle screen logged out after {waited:.1f} s"
     assert ended(database, "ana")[-1] == "timeout"
+    page.close()
+
+
+def test_an_open_screen_of_a_disabled_account_logs_out_without_a_click(browser, server,
+                                                                       artifacts):
+    from alliance_kit.clinic import accounts
+    from alliance_kit.clinic.access import Actor
+
+    url, database = server
+    page = browser.new_page(viewport={"width": 1180, "height": 820}, has_touch=True)
+    log_in(page, url, "ben")
+    page.get_by_role("heading", name="Needs attention").wait_for(timeout=TIMEOUT)
+    assert "C-007" in page.locator("body").inner_text()
+    store = open_store(f"sqlite:///{database}")
+    accounts.set_active(store, Actor.system("e2e-admin"), "ben", False)
+    store.close()
+    started = time.monotonic()
+    page.get_by_text("this account has been disabled").wait_for(timeout=TIMEOUT)
+    waited = time.monotonic() - started
+    settle(page)
+    page.screenshot(path=artifacts / "disabled-1180x820-logged-out.png")
+    assert "C-007" not in page.locator("body").inner_text()
+    assert waited < 20, f"the disabled account's screen stayed {waited:.1f} s"
+    assert ended(database, "ben") == ["session-ended"]
     page.close()

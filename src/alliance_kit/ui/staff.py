@@ -67,16 +67,21 @@ def log_out(services: Services | None) -> None:
 
 def idle_watch(services: Services | None) -> None:
     """Re-check the staff login every few seconds in the browser, so an unattended screen
-    logs out (and stops showing client data) on time, not at the next click.
+    logs out (and stops showing client data) on time, not at the next click: when it
+    has been idle too long, or an admin disabled or changed the account.
 
     The check runs as a fragment: it does not count as activity.
     """
-    idle = staff_sessions.idle_seconds(services.store if services is not None else None)
+    store = services.store if services is not None else None
+    idle = staff_sessions.idle_seconds(store)
 
     @st.fragment(run_every=max(2.0, min(WATCH_EVERY, idle / 4)))
     def watch() -> None:
         left = session.seconds_left(st.session_state, idle)
-        if left is None or left <= 0:
+        logged = st.session_state.get(session.ACCOUNT_KEY)
+        if left is None or left <= 0 or (
+                store is not None and isinstance(logged, session.LoggedIn)
+                and staff_sessions.why_ended(store, logged.account) is not None):
             st.rerun(scope="app")
 
     watch()
