@@ -125,6 +125,7 @@ def check_pin(store: Store, pin: str, *, where: str = "kiosk",
     """Check the staff PIN typed on the tablet ``where`` (its audit name), with the waits
     described above. Every try is audited (``unlock`` or ``unlock-failed``); a try while
     the tablet must wait is refused without looking at the PIN."""
+    given = now
     now = now or utcnow()
     wait, why = tablet_wait(store, where, now)
     if wait:
@@ -145,7 +146,8 @@ def check_pin(store: Store, pin: str, *, where: str = "kiosk",
         details={"method": "pin"}))
     if ok:
         return PinOutcome(True)
-    wait, why = tablet_wait(store, where, now)
+    # Counted from now, after the (slow) check, as the failure just written is.
+    wait, why = tablet_wait(store, where, given or utcnow())
     return PinOutcome(False, wait, why or "Wrong PIN.")
 
 
