@@ -99,13 +99,14 @@ def test_an_unattended_caseload_logs_out_by_itself(browser, idle_server, artifac
     page.screenshot(path=artifacts / f"idle-{size}-1-caseload.png")
     started = time.monotonic()
     # Nobody touches the screen: within the idle time and one check, it logs out.
-    page.get_by_text("without activity").wait_for(timeout=TIMEOUT)
+    page.get_by_text("without activity").wait_for(timeout=2 * TIMEOUT)
     waited = time.monotonic() - started
     settle(page)
     page.screenshot(path=artifacts / f"idle-{size}-2-logged-out.png")
     body = page.locator("body").inner_text()
     assert "C-001" not in body and "Needs attention" not in body
-    assert waited < 9 + 6, f"the idle screen logged out after {waited:.1f} s"
+    # 9 s idle and a check every ~2 s; slack for a loaded machine, far below a click's wait.
+    assert waited < 9 + 30, f"the idle screen logged out after {waited:.1f} s"
     assert ended(database, "ana")[-1] == "timeout"
     page.close()
 
@@ -124,11 +125,12 @@ def test_an_open_screen_of_a_disabled_account_logs_out_without_a_click(browser, 
     accounts.set_active(store, Actor.system("e2e-admin"), "ben", False)
     store.close()
     started = time.monotonic()
-    page.get_by_text("this account has been disabled").wait_for(timeout=TIMEOUT)
+    page.get_by_text("this account has been disabled").wait_for(timeout=2 * TIMEOUT)
     waited = time.monotonic() - started
     settle(page)
     page.screenshot(path=artifacts / "disabled-1180x820-logged-out.png")
     assert "C-007" not in page.locator("body").inner_text()
-    assert waited < 20, f"the disabled account's screen stayed {waited:.1f} s"
+    # A check every 15 s; slack for a loaded machine.
+    assert waited < 15 + 30, f"the disabled account's screen stayed {waited:.1f} s"
     assert ended(database, "ben") == ["session-ended"]
     page.close()
