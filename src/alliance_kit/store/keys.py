@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import secrets
+import tempfile
 import threading
 import tomllib
 from dataclasses import dataclass, field
@@ -84,14 +85,22 @@ def parse_key(text: str, where: str) -> bytes:
 
 
 def new_key_file(path: Path) -> Path:
-    """Write a new random key to ``path`` (mode 0600); never overwrites an existing file."""
+    """Write a new random key to ``path`` (mode 0600); never overwrites an existing file.
+
+    The file appears whole or not at all (written aside, then linked into place), so a
+    server reading it at that moment never sees it half-written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secrets.token_hex(MIN_KEY_BYTES) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    descriptor, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(MIN_KEY_BYTES) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(aside, path)  # FileExistsError if there is one already
+    finally:
+        os.unlink(aside)
     return path
 
 
@@ -181,19 +190,20 @@ class Secrets:
                     pass  # another process made it a moment ago: use theirs
                 except OSError as exc:
                     raise AuditKeyError(f"{self.key_file}: cannot make the audit key: "
-                                    f"{exc.strerror}. Nothing was saved") from None
+                                        f"{exc.strerror}. Nothing was saved") from None
                 return self.key() or self._missing()
         return self._missing()
 
     def _missing(self) -> bytes:
         if self.key_file is not None and not self.may_create:
-            raise AuditKeyError(f"{self.key_file}: there is no audit key file here. Make one with "
-                            "`alliance-kit audit new-key FILE` and give the same file to every "
-                            "app server (see docs/deployment.md). Nothing was saved")
+            raise AuditKeyError(f"{self.key_file}: there is no audit key file here. Make one "
+                                "with `alliance-kit audit new-key FILE` and give the same file "
+                                "to every app server (see docs/deployment.md). Nothing was "
+                                "saved")
         raise AuditKeyError(f"no audit key is configured for this {self.dialect} database: set "
-                        f"{KEY_FILE_ENV} to a file made with `alliance-kit audit new-key FILE` "
-                        f"(or {KEY_ENV}), the same on every app server (see "
-                        "docs/deployment.md). Nothing was saved")
+                            f"{KEY_FILE_ENV} to a file made with `alliance-kit audit new-key "
+                            f"FILE` (or {KEY_ENV}), the same on every app server (see "
+                            "docs/deployment.md). Nothing was saved")
 
     # ---- the chain head ------------------------------------------------------------------
 
