@@ -7,9 +7,8 @@ import streamlit as st
 from alliance_kit import Kit, build_kit
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import Store, StoreError, open_store
-from alliance_kit.ui import session
+from alliance_kit.ui import session, staff
 from alliance_kit.ui.context import App
-from alliance_kit.ui.text import plain
 
 
 @st.cache_resource
@@ -34,7 +33,7 @@ try:
     services, store_error = Services(shared_store(), kit), None
 except StoreError as exc:
     services, store_error = None, str(exc)
-account = session.current_account(st.session_state)
+account = staff.current_account(services)
 role = session.current_role(st.session_state, account)
 app = App(kit, services, store_error, account, role)
 
@@ -45,11 +44,5 @@ for page in kit.pages():
             partial(page.render, app), title=page.title, url_path=page.url_path,
             icon=page.icon, default=page.default))
 if account is not None and role != "kiosk":
-    with st.sidebar:
-        st.caption(f"Logged in as {plain(account.display_name)} ({account.role})")
-        if st.button("Log out", key="app:logout", icon=":material/logout:"):
-            session.log_out(st.session_state, "You have logged out.")
-            if st.user.is_logged_in:  # single sign-on: end that session too
-                st.logout()
-            st.rerun()
+    staff.sidebar(services, account)  # "Logged in as", Log out, the idle watcher
 st.navigation(sections, position="hidden" if role == "kiosk" else "sidebar").run()

@@ -8,6 +8,7 @@ score ``total`` (range 0-9) with three bands (0-3 low, 4-6 mid, 7-9 high) and a 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ from alliance_kit.kit import try_load_definition
 from alliance_kit.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: The audit key of the tests' databases (docs/deployment.md, "The audit key"): PostgreSQL
+#: has no "next to the database" to keep one in, and the app servers the tests start inherit
+#: it. Tests of where the key comes from unset it (tests/storage/test_audit_keys.py).
+os.environ.setdefault("ALLIANCE_KIT_AUDIT_KEY", "5e" * 32)
 INSTRUMENTS = ROOT / "instruments"
 
 

@@ -37,7 +37,11 @@ def test_users_and_kiosk_commands(tmp_path):
     assert run("users", "add", "ana", "--role", "admin",
                given=f"{secret}\n{secret}\n").exit_code == 1  # the name is taken
 
-    assert run("kiosk", "set-pin", given="4821\n4821\n").exit_code == 0
+    short_pin = run("kiosk", "set-pin", given="4821\n4821\n")
+    assert short_pin.exit_code == 1 and "at least 6 digits" in short_pin.output
+    assert run("kiosk", "set-pin", given="482193\n482193\n").exit_code == 0
     assert kiosk.pin_is_set(store)
+    assert run("users", "idle-minutes", "10").exit_code == 0
+    assert run("users", "idle-minutes", "0.5").exit_code == 1
     assert run("kiosk", "idle-minutes", "7").exit_code == 0
     assert run("kiosk", "idle-minutes", "600").exit_code == 1

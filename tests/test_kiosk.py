@@ -133,7 +133,7 @@ def test_submission_is_idempotent(env):
 def test_a_code_works_once(env):
     issued = kiosk.create_code(env.services, env.ana, env.seeded.other_client_id, None,
                                [CHECKIN])
-    assert len(issued.code) == 6 and issued.code.isdigit()
+    assert len(issued.code) == 8 and issued.code.isdigit()
     with env.store.read() as session:
         stored = session.execute(select(HandoverCode.code_hash)).scalar_one()
     assert issued.code not in stored  # only a hash is kept
@@ -174,9 +174,9 @@ def test_a_dead_codes_hash_is_retired_when_the_same_code_comes_again(env, monkey
     first = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
     kiosk.redeem_code(env.services, first.code)
     second = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
-    assert second.code == "123456"  # the used one's hash was retired
+    assert second.code == "00123456"  # the used one's hash was retired
     third = kiosk.create_code(env.services, env.ana, env.seeded.client_id, None, [CHECKIN])
-    assert third.code == "654321"  # a live code is never drawn twice
+    assert third.code == "00654321"  # a live code is never drawn twice
 
 
 def test_codes_are_staff_only(env):
@@ -187,26 +187,33 @@ def test_codes_are_staff_only(env):
 # ---- PIN and settings ---------------------------------------------------------------------
 
 
-def test_pin_lockout_after_three_wrong(env):
-    guard = kiosk.PinGuard()
-    assert kiosk.check_pin(env.store, guard, "0000", now=100).message == "Wrong PIN."
-    assert not kiosk.check_pin(env.store, guard, "0001", now=101).ok
-    third = kiosk.check_pin(env.store, guard, "0002", now=102)
+def test_pin_lockout_after_three_wrong(env, monkeypatch):
+    start = utcnow()
+    clock = {"now": start}
+    monkeypatch.setattr("alliance_kit.store.audit.utcnow", lambda: clock["now"])
+
+    def at(seconds):
+        clock["now"] = start + dt.timedelta(seconds=seconds)
+        return clock["now"]
+
+    assert kiosk.check_pin(env.store, "000000", now=at(0)).message == "Wrong PIN."
+    assert not kiosk.check_pin(env.store, "000001", now=at(1)).ok
+    third = kiosk.check_pin(env.store, "000002", now=at(2))
     assert not third.ok and third.wait == 30
-    assert not kiosk.check_pin(env.store, guard, PIN, now=120).ok  # still waiting
-    assert kiosk.check_pin(env.store, guard, PIN, now=133).ok
+    assert not kiosk.check_pin(env.store, PIN, now=at(20)).ok  # still waiting
+    assert kiosk.check_pin(env.store, PIN, now=at(33)).ok
     assert audit_actions(env.store, "kiosk") == ["unlock-failed"] * 3 + ["unlock"]
 
 
 def test_pin_is_stored_as_an_argon2id_hash_by_admins_only(env):
     with pytest.raises(AccessDenied):
-        kiosk.set_pin(env.store, env.ana, "1357")
-    with pytest.raises(ValueError, match="at least 4 digits"):
+        kiosk.set_pin(env.store, env.ana, "135792")
+    with pytest.raises(ValueError, match="at least 6 digits"):
         kiosk.set_pin(env.store, Actor.system("t"), "12a")
-    kiosk.set_pin(env.store, Actor.system("t"), "1357")
+    kiosk.set_pin(env.store, Actor.system("t"), "135792")
     stored = alliance_kit.clinic.settings.get(env.store, pin.PIN_SETTING)["hash"]
-    assert stored.startswith("$argon2id$") and "1357" not in stored
-    assert kiosk.check_pin(env.store, kiosk.PinGuard(), "1357").ok
+    assert stored.startswith("$argon2id$") and "135792" not in stored
+    assert kiosk.check_pin(env.store, "135792").ok
 
 
 def test_no_pin_set_means_login_only(tmp_path):
@@ -214,7 +221,7 @@ def test_no_pin_set_means_login_only(tmp_path):
     store = open_store(seeded.url)
     alliance_kit.clinic.settings.put(store, Actor.system("t"), pin.PIN_SETTING, {})
     assert not kiosk.pin_is_set(store)
-    assert "log in" in kiosk.check_pin(store, kiosk.PinGuard(), "2468").message
+    assert "log in" in kiosk.check_pin(store, PIN).message
     store.close()
 
 

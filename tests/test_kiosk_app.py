@@ -51,7 +51,7 @@ def db(template, tmp_path, monkeypatch) -> Seeded:
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # the app caches its store: use this test's database
     yield Seeded(url, seeded.therapist_id, seeded.client_id, seeded.other_client_id,
-                 seeded.session_id)
+                 seeded.session_id, seeded.team_id)
     st.cache_resource.clear()
 
 
@@ -68,7 +68,8 @@ def app(logged_in: Seeded | None = None) -> AppTest:
     if logged_in is not None:
         now = time.time()
         at.session_state[session.ACCOUNT_KEY] = session.LoggedIn(
-            Account(logged_in.therapist_id, "ana", "Ana", "therapist", None), now, now)
+            Account(logged_in.therapist_id, "ana", "Ana", "therapist", logged_in.team_id),
+            now, now)
     return at
 
 
@@ -270,7 +271,7 @@ def test_idle_time_is_a_setting(db, services):
     assert titles(at) == ["This tablet is locked"]
 
 
-def test_three_wrong_pins_make_the_tablet_wait(db):
+def test_three_wrong_pins_make_the_tablet_wait(db, monkeypatch):
     at = handed_over(db)
     goto(at, "kiosk-locked")
     assert titles(at) == ["Questions in progress"]
@@ -281,12 +282,14 @@ def test_three_wrong_pins_make_the_tablet_wait(db):
         assert not at.exception
         return [e.value for e in at.error]
 
-    assert try_pin("0000") == ["Wrong PIN."]
-    assert try_pin("1111") == ["Wrong PIN."]
-    assert try_pin("0000")[0].startswith("Too many wrong PINs: wait 3")
+    assert try_pin("000000") == ["Wrong PIN."]
+    assert try_pin("111111") == ["Wrong PIN."]
+    assert try_pin("000000")[0].startswith("Too many wrong PINs: wait 3")
     assert try_pin(PIN)[0].startswith("Too many wrong PINs")  # even the right PIN waits
     assert session.KIOSK_KEY in at.session_state
-    kiosk_state(at).pin.wait_until = time.time() - 1
+    # Half a minute later (the count is on the server: the tablet's session holds none).
+    later = utcnow() + dt.timedelta(seconds=31)
+    monkeypatch.setattr("alliance_kit.clinic.kiosk.pin.utcnow", lambda: later)
     try_pin(PIN)
     assert session.KIOSK_KEY not in at.session_state
     assert titles(at) == ["Start hand-over"]
@@ -345,7 +348,7 @@ def test_staff_make_a_code_with_a_qr_image(db):
     at.button(key="handover:code").click().run()
     assert not at.exception
     code = at.session_state["handover:issued"].code
-    assert any(code[:3] in m.value and code[3:] in m.value for m in at.markdown)
+    assert any(code[:4] in m.value and code[4:] in m.value for m in at.markdown)
     assert len(at.get("image")) == 1
 
 

@@ -40,7 +40,7 @@ def settle(page, quiet: float = 0.3) -> None:
 
 def enter_code(page, base_url: str, code: str) -> None:
     page.goto(f"{base_url}/code")
-    field = page.get_by_label("Your 6-digit code")
+    field = page.get_by_label("Your 8-digit code")
     field.tap()
     field.fill(code)
     page.get_by_role("button", name="Start").tap()

@@ -14,7 +14,7 @@ from alliance_kit.clinic.services import Services
 from alliance_kit.store import migrate, open_store
 
 PASSWORD = "correct horse battery"
-PIN = "2468"
+PIN = "246813"
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Seeded:
     client_id: int
     other_client_id: int
     session_id: int
+    team_id: int | None = None
 
 
 def seed(path: Path, kit: alliance_kit.Kit | None = None) -> Seeded:
@@ -45,6 +46,6 @@ def seed(path: Path, kit: alliance_kit.Kit | None = None) -> Seeded:
         services.assign(system, client, "session-checkin", timing="session-end")
         services.assign(system, other, "session-checkin", timing="session-end")
         kiosk.set_pin(store, system, PIN)
-        return Seeded(url, ana, client, other, session)
+        return Seeded(url, ana, client, other, session, team)
     finally:
         store.close()

@@ -21,6 +21,7 @@ from .helpers import (
     tap_slider,
     wait_count,
 )
+from .seed import PIN
 
 ANSWERS = {"bond": 7, "goals": 8, "approach": 9, "overall": 6}
 
@@ -116,10 +117,10 @@ def test_spanish_keyboard_and_staff_unlock(tablet, server, seeded, artifacts, ax
     page.get_by_role("heading", name="Preguntas en curso").wait_for()
     settle(page)
     page.get_by_text("Staff: unlock this tablet").tap()
-    page.get_by_label("Staff PIN").fill("0000")
+    page.get_by_label("Staff PIN").fill("000000")
     page.get_by_role("button", name="Unlock with PIN").tap()
     page.get_by_text("Wrong PIN.").wait_for()
-    page.get_by_label("Staff PIN").fill("2468")
+    page.get_by_label("Staff PIN").fill(PIN)
     page.get_by_role("button", name="Unlock with PIN").tap()
     page.get_by_role("button", name="Log in").wait_for()
     settle(page)

@@ -184,16 +184,22 @@ def fast_fill(store, count: int, appended: int = 10) -> None:
     fill(store, appended, transactions=1)
 
 
-def bypass_guards(store, statements: list[str]) -> None:
-    """Tamper as someone with the power to drop or disable the guards."""
+def bypass_guards(store, statements: list, params: dict | None = None) -> None:
+    """Tamper as someone with the power to drop or disable the guards (every trigger on
+    the audit log, the INSERT guard of migration 0004 included)."""
     with store.engine.begin() as connection:
         if store.dialect == "sqlite":
-            connection.exec_driver_sql("DROP TRIGGER audit_log_no_update")
-            connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+            for name, in connection.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'audit_log'").all():
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
         else:
             connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER ALL")
         for statement in statements:
-            connection.exec_driver_sql(statement)
+            if isinstance(statement, str):
+                connection.exec_driver_sql(statement)
+            else:
+                connection.execute(statement, params or {})
         if store.dialect == "postgresql":
             connection.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER ALL")
 
@@ -221,17 +227,24 @@ def test_chain_of_10000_entries_catches_one_modified_and_one_deleted_entry(store
     assert any("7000 to 7000 are missing" in m for m in by_seq[7001])
 
 
-def test_chain_catches_an_entry_rewritten_with_a_recomputed_hash(store):
+@pytest.mark.parametrize("with_key", [False, True], ids=["without the key", "with the key"])
+def test_chain_catches_an_entry_rewritten_with_a_recomputed_hash(store, with_key):
+    """Without the audit key a recomputed hash is caught at the entry itself; someone who
+    also has the key is caught at the next entry (and by the chain head, see
+    test_audit_tamper.py)."""
     fill(store, 40, transactions=1)
+    key = store.secrets.key() if with_key else None
     with store.read() as session:
         e = session.get(AuditEntry, 20)
         forged = audit.entry_hash(e.seq, e.at, "mallory", e.action, e.entity, e.entity_id,
-                                  e.client_id, e.details, e.prev_hash)
+                                  e.client_id, e.details, e.prev_hash, key)
     bypass_guards(store, [
         f"UPDATE audit_log SET actor = 'mallory', hash = '{forged}' WHERE seq = 20"])
     _, problems = verify(store)
-    assert [p.seq for p in problems] == [21]
-    assert "does not follow" in problems[0].message
+    assert [p.seq for p in problems] == ([21] if with_key else [20, 21])
+    assert "does not follow" in problems[-1].message
+    if not with_key:
+        assert "not signed with the clinic's audit key" in problems[0].message
 
 
 def test_chain_catches_an_inserted_entry(store):
@@ -239,15 +252,15 @@ def test_chain_catches_an_inserted_entry(store):
     with store.read() as session:
         e = session.get(AuditEntry, 5)
         at, prev = e.at, e.hash
-    forged = audit.entry_hash(6, at, "mallory", "view", "client", None, None, {}, prev)
-    bypass_guards(store, [
-        "UPDATE audit_log SET seq = seq + 100 WHERE seq > 5",
-    ])
-    with store.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, client_id, "
-            "details, prev_hash, hash) VALUES (6, :at, 'mallory', 'view', 'client', NULL, "
-            "NULL, '{}', :prev, :hash)"), {"at": at, "prev": prev, "hash": forged})
+    forged = audit.entry_hash(6, at, "mallory", "view", "client", None, None, {}, prev,
+                              store.secrets.key())
+    insert = text(
+        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, client_id, "
+        "details, prev_hash, hash) VALUES (6, :at, 'mallory', 'view', 'client', NULL, "
+        "NULL, '{}', :prev, :hash)")
+    params = {"at": at, "prev": prev, "hash": forged}
+    bypass_guards(store, ["UPDATE audit_log SET seq = seq + 100 WHERE seq > 5", insert],
+                  params)
     _, problems = verify(store)
     assert problems, "a moved and inserted entry went unnoticed"
 

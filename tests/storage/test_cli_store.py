@@ -152,9 +152,11 @@ def test_backup_command(database_url, store, kit, tmp_path):
         return
     fill(store, kit)
     target.unlink(missing_ok=True)
+    target.with_name(target.name + ".manifest.json").unlink(missing_ok=True)
     result = run(kit, "backup", str(target), "--database", database_url)
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"backup written to {target}"
+    assert result.stdout.splitlines() == [f"backup written to {target}",
+                                          f"manifest written to {target}.manifest.json"]
     copy = open_store(f"sqlite:///{target}")
     try:
         with copy.read() as a, store.read() as b:

@@ -13,6 +13,8 @@ command modules import pandas, SQLAlchemy and the store inside the commands that
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from alliance_kit.cli.context import commands_of
@@ -20,7 +22,22 @@ from alliance_kit.version import __version__
 
 
 class PluginCommands(click.Group):
-    """A group whose commands are the ones this run's plugins register."""
+    """A group whose commands are the ones this run's plugins register.
+
+    A database that cannot be used (:class:`~alliance_kit.store.errors.StoreError`: a bad
+    URL, a damaged file, no audit key) ends any command with its message, never a traceback.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Only a command that opened the store can raise its error, and then the module
+            # is loaded: looking it up here keeps SQLAlchemy out of every other command.
+            errors = sys.modules.get("alliance_kit.store.errors")
+            if errors is not None and isinstance(exc, errors.StoreError):
+                raise click.ClickException(str(exc)) from None
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *commands_of(ctx)})

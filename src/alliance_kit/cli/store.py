@@ -52,6 +52,8 @@ def check_command(database_url: str | None) -> None:
         click.echo(f"checked: {line}")
     for problem in report.problems:
         click.echo(f"problem: {problem}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if not report.ok:
         raise click.exceptions.Exit(1)
     click.echo("database OK")
@@ -64,6 +66,8 @@ def backup(path: Path, database_url: str | None) -> None:
     """Copy the SQLite database to PATH while the app keeps running (online backup).
 
     The copy is checked before it takes its name; an existing PATH is never overwritten.
+    PATH.manifest.json records the copy's SHA-256 and audit chain head: keep it with the
+    backup (and off the machine) for `alliance-kit audit verify --head`.
     """
     from alliance_kit.store import StoreError, maintenance
 
@@ -72,6 +76,7 @@ def backup(path: Path, database_url: str | None) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backup written to {written}")
+    click.echo(f"manifest written to {maintenance.manifest_of(written)}")
 
 
 @click.command()
@@ -108,19 +113,52 @@ def audit_group() -> None:
 
 @audit_group.command()
 @database_option
-def verify(database_url: str | None) -> None:
-    """Walk the hash chain: report every modified, missing or misplaced entry (exit 1)."""
+@click.option("--head", "head_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Compare with this chain head (a copy of the head file, or a backup's "
+                   "manifest) instead of the head file the database is configured with.")
+def verify(database_url: str | None, head_file: Path | None) -> None:
+    """Walk the hash chain with the audit key: report every modified, missing, misplaced
+    or unsigned entry, and a cut tail (the log ends before the chain head recorded outside
+    the database); exit 1 if there is any.
+    """
     from alliance_kit.store import audit
+    from alliance_kit.store.errors import StoreError
 
     store = open_or_fail(database_url)
-    with store.read() as session:
-        count, problems = audit.verify_store(session)
-    for problem in problems:
+    try:
+        with store.read() as session:
+            report = audit.verify_chain(session, head_file=head_file)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {count} entries", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s) in {report.count} entries", err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"audit log intact: {count} entries")
+    head = (f", ends at the recorded chain head {report.head.seq} or later"
+            if report.head is not None else "")
+    click.echo(f"audit log intact: {report.count} entries{head}")
+
+
+@audit_group.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def new_key(path: Path) -> None:
+    """Write a new random audit key to PATH (readable by its owner only; never overwrites).
+
+    Point ALLIANCE_KIT_AUDIT_KEY_FILE at it on every app server of the database, and keep a
+    copy somewhere safe: without it, entries signed with it cannot be verified.
+    """
+    from alliance_kit.store.keys import new_key_file
+
+    try:
+        new_key_file(path)
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists: nothing was overwritten") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot write the key: {exc.strerror}") from None
+    click.echo(f"audit key written to {path}")
 
 
 @click.command()

@@ -1,4 +1,5 @@
-"""Account commands of the CLI: users add | disable | enable | reset-password."""
+"""Account commands of the CLI: users add | disable | enable | set-role | reset-password |
+idle-minutes, and the kiosk's PIN and idle time."""
 
 from __future__ import annotations
 
@@ -73,6 +74,20 @@ def enable(username: str, database_url: str | None) -> None:
     click.echo(f"enabled {username}")
 
 
+@users.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--team", "team_id", type=int, help="Team id (none: no team).")
+@database_option
+def set_role(username: str, role: str, team_id: int | None, database_url: str | None) -> None:
+    """Give an account another role or team; its open sessions end at once."""
+    from alliance_kit.clinic import accounts
+
+    _run(lambda: accounts.set_role(open_or_fail(database_url), _actor(), username, role,
+                                   team_id))
+    click.echo(f"{username} is now {role}" + (f" in team {team_id}" if team_id else ""))
+
+
 @users.command("reset-password")
 @click.argument("username")
 @database_option
@@ -84,6 +99,18 @@ def reset_password(username: str, database_url: str | None) -> None:
     password = _password(f"New password for {username}")
     _run(lambda: accounts.set_password(store, _actor(), username, password))
     click.echo(f"password reset for {username}")
+
+
+@users.command("idle-minutes")
+@click.argument("minutes", type=float)
+@database_option
+def staff_idle_minutes(minutes: float, database_url: str | None) -> None:
+    """Log a staff screen out after MINUTES without activity (1 to 60; default 15)."""
+    from alliance_kit.clinic import staff_sessions
+
+    _run(lambda: staff_sessions.set_idle_minutes(open_or_fail(database_url), _actor(),
+                                                      minutes))
+    click.echo(f"staff screens log out after {minutes:g} minutes idle")
 
 
 @click.group("kiosk")

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 from sqlalchemy import select
 
-from alliance_kit.clinic.access import Actor, require_staff
+from alliance_kit.clinic.access import Actor, require_active, require_staff
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import AuditEntry, Team, User
@@ -26,6 +26,7 @@ def users(store: Store, actor: Actor) -> pd.DataFrame:
     """Every staff account: id, username, name, role, team, active, locked until."""
     require_staff(actor, "admin")
     with store.read() as session:
+        require_active(session, actor)
         rows = session.execute(
             select(User.id, User.username, User.display_name, User.role,
                    Team.name.label("team"), User.active, User.locked_until,
@@ -78,6 +79,7 @@ def audit_log(store: Store, actor: Actor, filters: AuditFilter = AuditFilter(),
     if filters.until is not None:
         query = query.where(AuditEntry.at < _start(filters.until + dt.timedelta(days=1)))
     with store.read() as session:
+        require_active(session, actor)
         rows = session.execute(query.order_by(AuditEntry.seq.desc()).limit(limit)).all()
     store.write(lambda session: audit.append(
         session, actor=actor.label, action="view", entity="audit-log",
@@ -104,6 +106,7 @@ def verify_log(store: Store, actor: Actor) -> tuple[int, list[str]]:
     """Walk the hash chain: (entries checked, problems in words)."""
     require_staff(actor, "admin")
     with store.read() as session:
+        require_active(session, actor)
         count, problems = audit.verify_store(session)
     return count, [str(p) for p in problems]
 

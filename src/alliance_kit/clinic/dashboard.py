@@ -23,11 +23,23 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alliance_kit.clinic.access import AccessDenied, Actor, require_client, require_staff
+from alliance_kit.clinic.access import (
+    AccessDenied,
+    Actor,
+    require_active,
+    require_client,
+    require_staff,
+)
 from alliance_kit.clinic.services import Services
 from alliance_kit.clinic.services.base import write_audit
 from alliance_kit.engine.definitions import Instrument
-from alliance_kit.engine.trajectory import Expected, expected_trajectory, series_markers
+from alliance_kit.engine.trajectory import (
+    MIN_CLIENTS,
+    NEAREST,
+    Expected,
+    expected_trajectory,
+    series_markers,
+)
 from alliance_kit.kit import Kit
 from alliance_kit.store import audit
 from alliance_kit.store.models import Assignment, CareTeam, Episode, Response, Score, User
@@ -138,16 +150,24 @@ def set_assignment_active(services: Services, actor: Actor, assignment_id: int,
 
 def expected(services: Services, actor: Actor, instrument_id: str, score_id: str,
              first_score: float, *, exclude_client: int | None = None,
-             **options: Any) -> Expected:
+             tolerance: float | None = None, nearest: int = NEAREST,
+             min_clients: int = MIN_CLIENTS) -> Expected:
     """The clinic's expected trajectory for clients starting near ``first_score`` (audited).
 
     Reads the current ``score_id`` of every client's responses to ``instrument_id`` (the
-    client on screen excluded), and returns only the aggregate :class:`Expected`.
-    ``options`` go to :func:`~alliance_kit.engine.trajectory.expected_trajectory`.
+    client on screen excluded), and returns only the aggregate :class:`Expected`, made of
+    at least :data:`~alliance_kit.engine.trajectory.MIN_CLIENTS` clients per session: a
+    smaller ``min_clients`` or ``nearest`` would hand out other clients' own series, so it
+    is refused (ValueError), whoever asks.
     """
+    if min_clients < MIN_CLIENTS or nearest < MIN_CLIENTS:
+        raise ValueError(f"an expected trajectory is made of at least {MIN_CLIENTS} clients "
+                         f"(nearest={nearest}, min_clients={min_clients} would show single "
+                         "clients' scores)")
     require_staff(actor, *CLINICIANS)
     services.kit.instrument(instrument_id)
     with services.store.read() as session:
+        require_active(session, actor)
         replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
         query = (
             select(Response.client_id, Response.session_number, Response.submitted_at,
@@ -160,7 +180,8 @@ def expected(services: Services, actor: Actor, instrument_id: str, score_id: str
             query = query.where(Response.client_id != exclude_client)
         rows = pd.DataFrame(session.execute(query).all(),
                             columns=["client", "session", "submitted_at", "id", "score"])
-    result = expected_trajectory(session_index(rows), first_score, **options)
+    result = expected_trajectory(session_index(rows), first_score, tolerance=tolerance,
+                                 nearest=nearest, min_clients=min_clients)
     write_audit(services.store, actor, "view", "clinic-norm", instrument_id, None,
            {"score": score_id, "clients": result.clients})
     return result
@@ -427,11 +448,12 @@ def alert_counts(alerts: pd.DataFrame) -> dict[str, int]:
 
 def visible_clients(services: Services, actor: Actor) -> pd.DataFrame:
     """Ids and codes of the active clients the actor may see, by code (audited)."""
-    from alliance_kit.clinic.access import visible_client_ids
+    from alliance_kit.clinic.access import require_active, visible_client_ids
     from alliance_kit.store.models import Client
 
     require_staff(actor, *CLINICIANS)
     with services.store.read() as session:
+        require_active(session, actor)
         rows = session.execute(
             select(Client.id.label("client_id"), Client.code)
             .where(Client.id.in_(visible_client_ids(actor)), Client.active)

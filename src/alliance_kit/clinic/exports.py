@@ -28,7 +28,13 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from alliance_kit.clinic.access import Actor, require_client, require_staff, visible_client_ids
+from alliance_kit.clinic.access import (
+    Actor,
+    require_active,
+    require_client,
+    require_staff,
+    visible_client_ids,
+)
 from alliance_kit.clinic.services import Services
 from alliance_kit.engine.cells import FORMULA_PREFIXES, neutralize, neutralize_frame
 from alliance_kit.engine.definitions import Instrument, Item
@@ -74,6 +80,7 @@ def fetch(services: Services, actor: Actor, instrument_id: str | None = None, *,
     if instrument_id is not None:
         services.kit.instrument(instrument_id)
     with services.store.read() as session:
+        require_active(session, actor)
         replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
         query = (select(Response, Client.code, SessionRow.date)
                  .join(Client, Client.id == Response.client_id)

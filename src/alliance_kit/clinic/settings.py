@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alliance_kit.clinic.access import Actor, require_staff
+from alliance_kit.clinic.access import Actor, require_active, require_staff
 from alliance_kit.kit import Kit
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
@@ -55,6 +55,7 @@ def put(store: Store, actor: Actor, key: str, value: dict[str, Any], *,
 
 def _put(session: Session, actor: Actor, key: str, value: dict[str, Any],
          logged: dict[str, Any] | None) -> None:
+    require_active(session, actor)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_by=actor.label))

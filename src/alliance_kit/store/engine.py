@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 import tomllib
@@ -24,10 +25,12 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alliance_kit.store.errors import StoreError
 from alliance_kit.store.integrity import wal_problem
+from alliance_kit.store.keys import INFO_KEY, PENDING_HEAD, Secrets
 
 DATABASE_URL_ENV = "ALLIANCE_KIT_DATABASE_URL"
 CONFIG_ENV = "ALLIANCE_KIT_CONFIG"
@@ -41,10 +44,6 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 50
 
 T = TypeVar("T")
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used as it is; the message says why and what to do."""
 
 
 def database_url() -> str:
@@ -79,6 +78,12 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def secrets(self) -> Secrets:
+        """Where this database's audit key and chain head live (see :mod:`.keys`)."""
+        found = self.sessions.kw.get("info", {}).get(INFO_KEY)
+        return found if isinstance(found, Secrets) else Secrets.for_url(self.engine.url)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -132,13 +137,20 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     Without ``create``, a SQLite file must already exist and be a SQLite database.
     """
     url = url or database_url()
-    parsed = make_url(url)
+    parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, create)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
-                               max_overflow=POOL_OVERFLOW, pool_timeout=60)
-    store = Store(engine, sessionmaker(engine, expire_on_commit=False))
+        try:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                                   max_overflow=POOL_OVERFLOW, pool_timeout=60)
+        except ImportError as exc:  # the URL names a driver that is not installed
+            raise StoreError(f"cannot open the database: {_safe(url)}: its driver "
+                             f"({exc.name or exc}) is not installed: for PostgreSQL write "
+                             "postgresql+psycopg://user@host/database") from None
+        except (ArgumentError, TypeError, ValueError) as exc:
+            raise StoreError(f"cannot open the database: {_safe(url)}: {exc}") from None
+    store = Store(engine, sessions_for(engine, Secrets.for_url(engine.url)))
     try:
         with engine.connect() as connection:
             # Reading the schema touches the file's first pages: a damaged file fails here.
@@ -158,6 +170,24 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
                              "(see docs/deployment.md)") from None
         raise StoreError(f"{_safe(url)}: cannot open the database: {exc.orig}") from None
     return store
+
+
+def sessions_for(engine: Engine, secrets: Secrets) -> sessionmaker[Session]:
+    """The session factory of a store: its sessions know the store's secrets, and each
+    commit that added audit entries records the new chain head outside the database."""
+    factory = sessionmaker(engine, expire_on_commit=False, info={INFO_KEY: secrets})
+
+    @event.listens_for(factory, "after_commit")
+    def _record_head(session: Session) -> None:
+        head = session.info.pop(PENDING_HEAD, None)
+        if head is not None:
+            secrets.record_head(*head)
+
+    @event.listens_for(factory, "after_rollback")
+    def _forget_head(session: Session) -> None:
+        session.info.pop(PENDING_HEAD, None)
+
+    return factory
 
 
 def _sqlite_engine(url: str, database: str | None, create: bool) -> Engine:
@@ -219,6 +249,34 @@ def _check_sqlite_file(path: Path) -> None:
                          "docs/deployment.md)")
 
 
+#: The database URLs alliance_kit is made for, by their SQLAlchemy backend name.
+BACKENDS = ("sqlite", "postgresql")
+EXAMPLES = "sqlite:///path/to/clinic.db or postgresql+psycopg://user@host/database"
+
+
+def _parsed(url: str):
+    """The URL parsed, or a StoreError saying what is wrong with it (never a traceback)."""
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError, TypeError):
+        raise StoreError(f"cannot open the database: {_safe(url)}: this is not a database "
+                         f"URL (write {EXAMPLES})") from None
+    if backend == "postgres":
+        raise StoreError(f"cannot open the database: {_safe(url)}: write postgresql+psycopg:// "
+                         "instead of postgres:// (SQLAlchemy needs the full name)")
+    if backend not in BACKENDS:
+        raise StoreError(f"cannot open the database: {_safe(url)}: {backend} databases are not "
+                         f"supported: use SQLite or PostgreSQL ({EXAMPLES})")
+    return parsed
+
+
 def _safe(url: str) -> str:
-    """A URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """A URL without its password, for messages (even one that cannot be parsed)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        text = str(url)
+        if "://" in text:
+            return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+        return re.sub(r":.*", ":***", text)  # not a URL: anything after a colon may be secret

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import struct
 import sys
@@ -16,14 +17,18 @@ WAL_MAGIC = (0x377F0682, 0x377F0683)
 
 def payload_hash(*, client_id: int, instrument_id: str, version: str,
                  answers: Mapping[str, Any], attributes: Mapping[str, Any],
-                 session_id: int | None, replaces_id: int | None) -> str:
-    """SHA-256 of a submission's canonical content: stored with the response, rechecked by
-    ``db check`` so an answer changed after saving is found."""
+                 session_id: int | None, replaces_id: int | None,
+                 key: bytes | None = None) -> str:
+    """HMAC-SHA-256 (with the audit key) of a submission's canonical content: stored with
+    the response, rechecked by ``db check`` so an answer changed after saving is found.
+    Without a key: the plain SHA-256 that responses stored before keys existed carry."""
     body = json.dumps({"client": client_id, "instrument": instrument_id, "version": version,
                        "answers": answers, "attributes": attributes, "session": session_id,
                        "replaces": replaces_id},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def wal_problem(database: Path, attempts: int = 3) -> str | None:

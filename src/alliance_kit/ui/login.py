@@ -42,18 +42,33 @@ def render(app: App) -> None:
 
 
 def _single_sign_on(app: App) -> None:
-    """Offer the clinic's OIDC provider when ``[auth]`` is configured (see docs/sso.md)."""
-    sso_settings = sso.settings_from(st.secrets)
+    """Offer the clinic's OIDC provider when ``[auth]`` is configured (see docs/sso.md).
+
+    Streamlit's identity cookie lasts 30 days: it logs nobody in by itself. Only a login at
+    the provider that just happened (``auth_time``/``iat`` within ``fresh_seconds``) does,
+    and the provider is asked for a fresh login every time (``prompt=login``, ``max_age``).
+    """
+    try:
+        sso_settings = sso.settings_from(st.secrets)
+    except ValueError as exc:
+        st.error(plain(f"Single sign-on is misconfigured: {exc}"), icon=":material/error:")
+        return
     if sso_settings is None:
         return
-    if st.user.is_logged_in:
+    problem = sso.fresh_login_problem(st.secrets, sso_settings)
+    if problem is not None:
+        st.warning(plain(f"Single sign-on is switched off until it is set up safely: {problem}"),
+                   icon=":material/lock:")
+        return
+    info = st.user.to_dict()
+    if info.get("is_logged_in") and sso.is_fresh(info, sso_settings):
         try:
-            account = sso.sso_login(app.services.store, st.user.to_dict(), sso_settings)
+            account = sso.sso_login(app.services.store, info, sso_settings)
         except LoginFailed as exc:
             st.error(plain(str(exc)), icon=":material/block:")
             st.button("Use another account", key=f"{KEY}:sso-out", on_click=st.logout)
             return
-        session.log_in(st.session_state, account)
+        session.log_in(st.session_state, account, via="sso")
         st.rerun()
     st.button(plain(sso_settings.label), key=f"{KEY}:sso", on_click=st.login,
               args=(sso_settings.provider,) if sso_settings.provider else ())

@@ -8,10 +8,11 @@ entry for every hand-over, code made, code used (or refused) and unlock (or fail
 - A *hand-over* is a staff member giving the tablet to one client for one session: the
   kiosk may then submit that client's due instruments and nothing else
   (:meth:`Actor.kiosk`).
-- A *one-time code* (6 digits) does the same from a tablet nobody is logged into: it
+- A *one-time code* (8 digits) does the same from a tablet nobody is logged into: it
   works once and expires (default 30 minutes); only its hash is stored.
-- Leaving the kiosk needs the staff PIN (an argon2id hash in the ``settings`` table) or a
-  staff login; 3 wrong PINs make it wait 30 seconds.
+- Leaving the kiosk needs the staff PIN (an argon2id hash in the ``settings`` table, 6
+  digits or more) or a staff login; wrong PINs are counted on the server per tablet and
+  over all tablets, with waits that grow (see :mod:`~alliance_kit.clinic.kiosk.pin`).
 """
 
 from __future__ import annotations
@@ -40,24 +41,26 @@ from alliance_kit.clinic.kiosk.pin import (
     check_pin,
     idle_seconds,
     pin_is_set,
+    pin_needs_reset,
     record_unlock,
     set_idle_minutes,
     set_pin,
+    tablet_wait,
 )
 from alliance_kit.clinic.kiosk.state import (
     Handover,
     KioskState,
-    PinGuard,
     answer_key,
     clear_answers,
     is_answer_key,
 )
 
 __all__ = [
-    "TIMINGS", "CodeRefused", "Handover", "IssuedCode", "KioskError", "KioskState", "PinGuard",
+    "TIMINGS", "CodeRefused", "Handover", "IssuedCode", "KioskError", "KioskState",
     "PinOutcome", "SessionChoice", "answer_key", "asked_items", "blocked_instruments",
     "check_pin", "clear_answers", "client_sessions", "clients_for", "collect_answers",
     "create_code", "due_instruments", "idle_seconds", "is_answer_key", "is_due", "pin_is_set",
+    "pin_needs_reset", "tablet_wait",
     "problems_by_item", "progress", "record_unlock", "redeem_code", "set_idle_minutes",
     "set_pin", "start_handover", "submit",
 ]

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alliance_kit.clinic.access import Actor, require_client, require_staff, visible_client_ids
+from alliance_kit.clinic.access import (
+    Actor,
+    require_active,
+    require_client,
+    require_staff,
+    visible_client_ids,
+)
 from alliance_kit.clinic.kiosk.state import Handover
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import audit
@@ -43,6 +49,7 @@ def clients_for(services: Services, actor: Actor) -> list[tuple[int, str]]:
     require_staff(actor, "therapist", "supervisor", "admin")
 
     def work(session: Session) -> list[tuple[int, str]]:
+        require_active(session, actor)
         rows = session.execute(
             select(Client.id, Client.code)
             .where(Client.id.in_(visible_client_ids(actor)), Client.active)

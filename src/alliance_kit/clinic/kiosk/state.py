@@ -1,5 +1,6 @@
-"""What a tablet's browser session keeps in kiosk state: the hand-over, the step, the PIN
-guard, and the keys its answer widgets use. Plain data: no database, no Streamlit."""
+"""What a tablet's browser session keeps in kiosk state: the hand-over, the step, and the
+keys its answer widgets use. Plain data: no database, no Streamlit. (Wrong staff PINs are
+counted on the server, not here: see :mod:`alliance_kit.clinic.kiosk.pin`.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from alliance_kit.clinic.access import Actor
 from alliance_kit.store.models import utcnow
@@ -39,17 +38,6 @@ class Handover:
 
 
 @dataclass
-class PinGuard:
-    """Wrong PINs in a row, and until when unlocking must wait."""
-
-    failures: int = 0
-    wait_until: float = 0.0
-
-    def seconds_to_wait(self, now: float) -> int:
-        return max(0, int(np.ceil(self.wait_until - now)))
-
-
-@dataclass
 class KioskState:
     """Everything a tablet's browser session holds while in kiosk state.
 
@@ -65,7 +53,6 @@ class KioskState:
     thanks: bool = False
     last_activity: float = field(default_factory=time.time)
     started_at: dt.datetime | None = None
-    pin: PinGuard = field(default_factory=PinGuard)
     #: The instrument whose save failed last time (the answers stay on screen).
     save_failed: str | None = None
     #: Items with a problem after the last submit tap: "required" or "invalid".

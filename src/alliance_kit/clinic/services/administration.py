@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from alliance_kit.clinic import accounts
 from alliance_kit.clinic.access import (
     Actor,
+    require_active,
     require_client,
     require_staff,
 )
@@ -40,6 +41,7 @@ class Administration(ServiceBase):
         require_staff(actor, "admin")
 
         def work(session: Session) -> int:
+            require_active(session, actor)
             team = Team(name=name)
             session.add(team)
             session.flush()
@@ -65,6 +67,7 @@ class Administration(ServiceBase):
             raise ValueError("a client code of 1 to 32 characters is needed")
 
         def work(session: Session) -> int:
+            require_active(session, actor)
             client = Client(code=code, initials=initials)
             session.add(client)
             session.flush()
@@ -158,6 +161,7 @@ class Administration(ServiceBase):
         changes: list[dict[str, Any]] = []
 
         def work(session: Session) -> None:
+            require_active(session, actor)
             for instrument in chosen:
                 responses = list(session.execute(
                     select(Response).where(Response.instrument_id == instrument.id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alliance_kit.clinic.access import (
     AccessDenied,
     Actor,
+    require_active,
     require_client,
     require_staff,
     visible_client_ids,
@@ -41,6 +42,7 @@ class Reading(ServiceBase):
         """
         require_staff(actor, "therapist", "supervisor", "admin")
         with self.store.read() as session:
+            require_active(session, actor)
             visible = visible_client_ids(actor)
             clients = session.execute(
                 select(Client.id, Client.code).where(Client.id.in_(visible), Client.active)
@@ -169,6 +171,7 @@ class Reading(ServiceBase):
         """Unacknowledged alerts of the actor's clients, most urgent first."""
         require_staff(actor, "therapist", "supervisor", "admin")
         with self.store.read() as session:
+            require_active(session, actor)
             query = (select(Alert.id, Alert.client_id, Client.code, Alert.instrument_id,
                             Alert.rule_id, Alert.severity, Alert.value, Alert.message,
                             Alert.raised_at)
@@ -214,6 +217,7 @@ class Reading(ServiceBase):
         require_staff(actor, "therapist", "supervisor", "admin")
         instrument = self.kit.instrument(instrument_id)
         with self.store.read() as session:
+            require_active(session, actor)
             replaced = select(Response.replaces_id).where(Response.replaces_id.is_not(None))
             responses = session.execute(
                 select(Response, Client.code)

@@ -110,16 +110,19 @@ class Submitting(ServiceBase):
         result = score(instrument, answers_frame({**answers, **attributes}))
         if strict := refused(result):
             raise InvalidResponses(strict)
-        digest = payload_hash(client_id=client_id, instrument_id=instrument.id,
-                              version=instrument.version, answers=answers,
-                              attributes=attributes, session_id=session_id,
-                              replaces_id=replaces_id)
+        payload = dict(client_id=client_id, instrument_id=instrument.id,
+                       version=instrument.version, answers=answers, attributes=attributes,
+                       session_id=session_id, replaces_id=replaces_id)
+        # Keyed with the audit key (kept outside the database); a response stored before
+        # the database had a key carries the plain hash, which a retry must still match.
+        digest = payload_hash(**payload, key=self.store.secrets.require_key())
+        digests = (digest, payload_hash(**payload))
 
         def work(session: Session) -> Submitted:
             require_client(session, actor, client_id)
             existing = self._by_key(session, idempotency_key)
             if existing is not None:
-                return self._repeat(session, actor, existing, digest)
+                return self._repeat(session, actor, existing, digests)
             if actor.role not in ("system", "kiosk"):
                 require_staff(actor, "therapist", "supervisor", "admin")
             session_number = self._session_number(session, client_id, session_id)
@@ -147,14 +150,14 @@ class Submitting(ServiceBase):
         except IntegrityError as collision:
             # Two submissions with one key raced: the other one won. Return what it stored.
             return self.store.write(partial(self._after_collision, actor, idempotency_key,
-                                            digest, collision))
+                                            digests, collision))
 
-    def _after_collision(self, actor: Actor, key: str, digest: str,
+    def _after_collision(self, actor: Actor, key: str, digests: tuple[str, ...],
                          collision: IntegrityError, session: Session) -> Submitted:
         existing = self._by_key(session, key)
         if existing is None:
             raise collision
-        return self._repeat(session, actor, existing, digest)
+        return self._repeat(session, actor, existing, digests)
 
     def _by_key(self, session: Session, key: str) -> Response | None:
         return session.execute(
@@ -162,9 +165,9 @@ class Submitting(ServiceBase):
         ).scalar_one_or_none()
 
     def _repeat(self, session: Session, actor: Actor, existing: Response,
-                digest: str) -> Submitted:
+                digests: tuple[str, ...]) -> Submitted:
         require_client(session, actor, existing.client_id)
-        if existing.payload_hash != digest:
+        if existing.payload_hash not in digests:
             raise IdempotencyConflict(
                 f"key {existing.idempotency_key!r} was already used for a different "
                 "submission: nothing was saved; start a new submission")

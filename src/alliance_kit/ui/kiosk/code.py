@@ -27,16 +27,22 @@ def render(app: App) -> None:
 
 
 def code_form(app: App, language: str) -> None:
-    """A 6-digit code field; a good code puts the tablet into kiosk state for that client."""
+    """An 8-digit code field; a good code puts the tablet into kiosk state for that client.
+
+    Wrong codes are counted per tablet and over all tablets; a member of staff logged in
+    on this tablet is not held up when code entry is paused.
+    """
     _ = t(language)
     with st.form(f"{KEY}:form", clear_on_submit=True, enter_to_submit=True):
-        code = st.text_input(_("Your 6-digit code"), key=f"{KEY}:value", max_chars=12,
-                             autocomplete="off", placeholder="123456")
+        code = st.text_input(_("Your 8-digit code"), key=f"{KEY}:value", max_chars=16,
+                             autocomplete="off", placeholder="1234 5678")
         go = st.form_submit_button(_("Start"), type="primary", width="stretch",
                                    icon=":material/arrow_forward:")
     if go:
         try:
-            handover = kiosk.redeem_code(app.services, code, language=language)
+            handover = kiosk.redeem_code(
+                app.services, code, language=language, where=common.tablet(),
+                staff=app.account.actor if app.account is not None else None)
         except kiosk.CodeRefused as exc:
             st.error(_(str(exc)), icon=":material/block:")
             return

@@ -79,13 +79,18 @@ def state() -> kiosk.KioskState:
 
 def enter(handover: kiosk.Handover) -> None:
     """Put this browser session into kiosk state for a hand-over and show the questions."""
-    previous = st.session_state.get(KIOSK_KEY)
-    current = kiosk.KioskState(pin=previous.pin) if isinstance(
-        previous, kiosk.KioskState) else kiosk.KioskState()
+    current = kiosk.KioskState()
     kiosk.clear_answers(st.session_state)
     current.begin(handover)
     st.session_state[KIOSK_KEY] = current
     go(QUESTIONNAIRE_URL)
+
+
+def tablet() -> str:
+    """This tablet's name in the audit log, by which wrong PINs and codes are counted per
+    tablet (its network address; the limits over all tablets do not depend on it)."""
+    address = st.context.ip_address
+    return f"tablet:{address[:64] if isinstance(address, str) and address else 'local'}"
 
 
 def go(url_path: str) -> None:

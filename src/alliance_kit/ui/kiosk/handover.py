@@ -1,4 +1,4 @@
-"""Staff: start a hand-over on this tablet, or make a one-time code (6 digits and a QR code)."""
+"""Staff: start a hand-over on this tablet, or make a one-time code (8 digits and a QR code)."""
 
 from __future__ import annotations
 
@@ -98,7 +98,8 @@ def _show_code(issued: kiosk.IssuedCode) -> None:
         st.subheader("One-time code", anchor=False)
         left, right = st.columns([3, 2], vertical_alignment="center")
         with left:
-            st.markdown(f"# {issued.code[:3]} {issued.code[3:]}")
+            half = len(issued.code) // 2
+            st.markdown(f"# {issued.code[:half]} {issued.code[half:]}")
             st.caption(f"Works once, until {expires:%H:%M}. The client types it on a kiosk "
                        "tablet (the 'Enter a code' screen).")
         with right:

@@ -1,14 +1,14 @@
 """The locked screen: nothing of any client, a place for a one-time code, and the staff unlock.
 
-Leaving kiosk state needs the staff PIN (3 wrong ones make the tablet wait 30 seconds) or a
-staff login; both are audited.
+Leaving kiosk state needs the staff PIN (wrong ones are counted on the server and make the
+tablet wait longer and longer) or a staff login; both are audited.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from alliance_kit.clinic import kiosk
+from alliance_kit.clinic import kiosk, staff_sessions
 from alliance_kit.clinic.accounts import LoginFailed, login
 from alliance_kit.ui import session
 from alliance_kit.ui.context import App
@@ -58,10 +58,13 @@ def _staff(app: App, current: kiosk.KioskState) -> None:
                 pin = st.text_input("Staff PIN", type="password", key="kiosk-unlock:pin-value",
                                     max_chars=12, autocomplete="off")
                 if st.form_submit_button("Unlock with PIN", width="stretch"):
-                    outcome = kiosk.check_pin(store, current.pin, pin)
+                    outcome = kiosk.check_pin(store, pin, where=common.tablet())
                     if outcome.ok:
-                        leave()
+                        leave(store)
                     st.error(outcome.message, icon=":material/block:")
+        elif kiosk.pin_needs_reset(store):
+            st.caption("The kiosk PIN is too short for this version: an admin must set a new "
+                       f"one of {kiosk.pin.MIN_PIN_LENGTH} or more digits. Log in to unlock.")
         else:
             st.caption("No kiosk PIN is set (an admin can set one): log in to unlock.")
         with st.form("kiosk-unlock:login", clear_on_submit=True, enter_to_submit=True):
@@ -80,9 +83,11 @@ def _staff(app: App, current: kiosk.KioskState) -> None:
                 common.go(common.HANDOVER_URL)
 
 
-def leave() -> None:
-    """Leave kiosk state: forget the hand-over and every answer; back to staff (or login)."""
+def leave(store=None) -> None:
+    """Leave kiosk state: forget the hand-over and every answer; back to staff (or to the
+    login, when the staff login timed out or was ended while the tablet was with a client)."""
     kiosk.clear_answers(st.session_state)
     st.session_state.pop(session.KIOSK_KEY, None)
-    account = session.current_account(st.session_state)
+    account = session.current_account(st.session_state, store,
+                                      idle_timeout=staff_sessions.idle_seconds(store))
     common.go(common.HANDOVER_URL if account is not None else "login")
