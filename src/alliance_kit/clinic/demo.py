@@ -422,7 +422,9 @@ def recovery_note(services: Services, plan: dict[str, Any], client_id: int,
     }
     if plan.get("story") in notes:
         reasons, approach, guidance = notes[plan["story"]]
-        services.record_what_works(Actor(therapist, "therapist", therapist_id), client_id,
+        with services.store.read() as session:  # the therapist as they are (team included)
+            author = Actor.of(session.get(User, therapist_id))
+        services.record_what_works(author, client_id,
                                    reasons=reasons, approach=approach, guidance=guidance)
 
 
