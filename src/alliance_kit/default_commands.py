@@ -11,7 +11,7 @@ from alliance_kit.hookspecs import hookimpl
 
 @hookimpl
 def register_commands(cli):
-    from alliance_kit.cli import authoring, instruments, scoring, store, users
+    from alliance_kit.cli import authoring, clients, instruments, notify, scoring, store, users
 
     for command in (
         instruments.instruments, instruments.validate, instruments.plugins,
@@ -21,5 +21,6 @@ def register_commands(cli):
         users.users, users.kiosk_group,
         authoring.new, authoring.import_redcap, authoring.fhir_questionnaire_command,
         authoring.import_fhir_questionnaire,
+        clients.clients, notify.notify_group,
     ):
         cli.add_command(command)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alliance_kit.clinic import settings
+from alliance_kit.clinic import notify, settings
 from alliance_kit.clinic.access import (
     Actor,
     require_client,
@@ -131,18 +131,23 @@ class Submitting(ServiceBase):
             session.flush()
             scores, alerts = self._store_scores_and_alerts(session, instrument, response,
                                                            result)
+            queued.append(notify.queue(session, client_id, response.id, alerts))
             audit.append(session, actor=actor.label, action="submit", entity="response",
                          entity_id=response.id, client_id=client_id,
                          details={"instrument": instrument.id, "source": source,
                                   "alerts": [a["rule_id"] for a in alerts]})
             return Submitted(response.id, True, scores, alerts)
 
+        queued: list[int] = []
         try:
-            return self.store.write(work)
+            submitted = self.store.write(work)
         except IntegrityError as collision:
             # Two submissions with one key raced: the other one won. Return what it stored.
             return self.store.write(partial(self._after_collision, actor, idempotency_key,
                                             digest, collision))
+        if queued and queued[-1]:
+            notify.wake()  # the app's sender delivers it now rather than within 30 s
+        return submitted
 
     def _after_collision(self, actor: Actor, key: str, digest: str,
                          collision: IntegrityError, session: Session) -> Submitted:
