@@ -7,7 +7,12 @@ session dates (the last sessions fall in last week) follow the day it is built.
 
 Storylines the summary names by client code: an SRS rupture at the latest session, a
 reliable ORS improvement, a reliable ORS deterioration, and a PHQ-9 item-9 safety alert.
-Alerts from before each client's latest session are acknowledged, as a clinic would have.
+Alerts from before each client's latest session are acknowledged, as a clinic would have;
+every answer and alert is dated at its session.
+
+The kiosk gives the PHQ-9 and the session check-in (wording ships with alliance_kit), so a
+hand-over works out of the box; the ORS and SRS, whose wording is licensed, come from the
+clinic's paper forms and are entered by staff.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ STORYLINES = {
     "ors-deterioration": "ORS reliably worse than at the first session (alert)",
     "phq9-safety": "PHQ-9 item 9 answered above 0 at the latest session (safety alert)",
 }
+#: Licensed instruments whose answers the demo clinic types in from paper forms.
+PAPER_FORMS = ("ors", "srs")
 COMMENTS = (
     "More time on what happened this week, please.",
     "The breathing exercise helped.",
@@ -189,11 +196,10 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
     n = plan["sessions"]
     first = last - dt.timedelta(weeks=n - 1)
     client_id = services.add_client(system, code, therapist_ids=[therapist_id], started_on=first)
-    services.assign(system, client_id, "ors", timing="session-start")
+    # What the kiosk gives from now on: instruments whose wording ships with alliance_kit.
+    # The ORS and SRS history came from the clinic's licensed paper forms, typed in.
     services.assign(system, client_id, "phq-9", timing="session-start", every=4)
-    services.assign(system, client_id, "srs", timing="session-end")
-    if plan["checkin"]:
-        services.assign(system, client_id, "session-checkin", timing="session-end")
+    services.assign(system, client_id, "session-checkin", timing="session-end")
     ors, srs = _trajectories(plan, rng)
     kiosk = Actor.kiosk(client_id, therapist)
     raised, story_alerts, responses, first_ors = 0, set(), 0, None
@@ -213,10 +219,12 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
         due.append(("srs", _split(kit, "srs", srs[number - 1], rng)))
         if plan["checkin"]:
             due.append(("session-checkin", _checkin(srs[number - 1], rng)))
-        for instrument_id, answers in due:
+        for minutes, (instrument_id, answers) in enumerate(due, start=5):
+            paper = instrument_id in PAPER_FORMS
             saved = services.submit_response(
-                kiosk, client_id=client_id, instrument_id=instrument_id, answers=answers,
-                session_id=session_id, source="kiosk", started_at=start,
+                system if paper else kiosk, client_id=client_id, instrument_id=instrument_id,
+                answers=answers, session_id=session_id, source="staff" if paper else "kiosk",
+                started_at=start, submitted_at=start + dt.timedelta(minutes=minutes),
                 idempotency_key=str(uuid.uuid5(
                     DEMO_NAMESPACE, f"{seed}:{code}:{number}:{instrument_id}")))
             responses += 1

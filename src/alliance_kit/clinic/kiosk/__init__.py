@@ -44,6 +44,12 @@ from alliance_kit.clinic.kiosk.pin import (
     set_idle_minutes,
     set_pin,
 )
+from alliance_kit.clinic.kiosk.plan import (
+    NEW_SESSION,
+    HandoverPlan,
+    cannot_give,
+    plan_handover,
+)
 from alliance_kit.clinic.kiosk.state import (
     Handover,
     KioskState,
@@ -61,3 +67,5 @@ __all__ = [
     "problems_by_item", "progress", "record_unlock", "redeem_code", "set_idle_minutes",
     "set_pin", "start_handover", "submit",
 ]
+# The hand-over page's defaults.
+__all__ += ["NEW_SESSION", "HandoverPlan", "cannot_give", "plan_handover"]

@@ -35,6 +35,7 @@ from alliance_kit.store.models import (
     Alert,
     Response,
     Score,
+    utcnow,
 )
 from alliance_kit.store.models import Session as SessionRow
 
@@ -87,15 +88,22 @@ class Submitting(ServiceBase):
         started_at: dt.datetime | None = None,
         attributes: Mapping[str, Any] | None = None,
         replaces_id: int | None = None,
+        submitted_at: dt.datetime | None = None,
     ) -> Submitted:
         """Validate, score and store one response with its scores, alerts and audit entry.
 
         Idempotent: the same key with the same answers returns the stored response and
         writes nothing; the same key with other answers raises IdempotencyConflict.
         Raises InvalidResponses (nothing written) when an answer breaks the rules.
+        ``submitted_at`` is when the answers were given if not now (a paper form typed in
+        later, the demo's past sessions); the alerts they raise carry the same time.
         """
         if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
             raise ValueError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is needed")
+        if submitted_at is not None and submitted_at.tzinfo is None:
+            raise ValueError("submitted_at needs a time zone (e.g. datetime.UTC)")
+        if submitted_at is not None and submitted_at > utcnow() + dt.timedelta(minutes=5):
+            raise ValueError(f"submitted_at {submitted_at:%Y-%m-%d %H:%M} is in the future")
         instrument = self.kit.instrument(instrument_id)
         answers = _json_safe(answers)
         attributes = _json_safe(attributes or {})
@@ -126,6 +134,7 @@ class Submitting(ServiceBase):
                 instrument_version=instrument.version, language=language, answers=answers,
                 attributes=attributes, source=source, started_at=started_at,
                 entered_by=actor.user_id, replaces_id=replaces_id, payload_hash=digest,
+                submitted_at=submitted_at or utcnow(),
             )
             session.add(response)
             session.flush()
@@ -226,7 +235,7 @@ class Submitting(ServiceBase):
             session.add(Alert(response_id=response.id, client_id=response.client_id,
                               instrument_id=instrument.id, rule_id=row.alert,
                               rule_type=row.type, severity=row.severity, value=value,
-                              message=row.message))
+                              message=row.message, raised_at=response.submitted_at))
             alerts.append({"rule_id": row.alert, "severity": row.severity, "value": value,
                            "message": row.message})
         return scores, alerts
