@@ -50,6 +50,12 @@ from alliance_kit.clinic.kiosk.plan import (
     cannot_give,
     plan_handover,
 )
+from alliance_kit.clinic.kiosk.screen import (
+    default_language,
+    safety_lines,
+    set_default_language,
+    set_safety_texts,
+)
 from alliance_kit.clinic.kiosk.state import (
     Handover,
     KioskState,
@@ -69,3 +75,5 @@ __all__ = [
 ]
 # The hand-over page's defaults.
 __all__ += ["NEW_SESSION", "HandoverPlan", "cannot_give", "plan_handover"]
+# What a clinic sets for its kiosk screens.
+__all__ += ["default_language", "safety_lines", "set_default_language", "set_safety_texts"]

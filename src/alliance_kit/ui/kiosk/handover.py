@@ -68,9 +68,9 @@ def render(app: App) -> None:
     if st.session_state.get(f"{KEY}:context") != context:
         st.session_state[f"{KEY}:context"] = context
         st.session_state[f"{KEY}:instruments"] = list(plan.chosen)
-    else:
+    elif any(i not in offered for i in st.session_state.get(f"{KEY}:instruments", [])):
         st.session_state[f"{KEY}:instruments"] = [
-            i for i in st.session_state.get(f"{KEY}:instruments", []) if i in offered]
+            i for i in st.session_state[f"{KEY}:instruments"] if i in offered]
     picked = st.multiselect(
         "Questionnaires", offered, key=f"{KEY}:instruments",
         format_func=lambda i: f"{i} · {services.kit.instrument(i).label()}",

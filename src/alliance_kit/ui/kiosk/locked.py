@@ -19,11 +19,10 @@ from alliance_kit.ui.kiosk.code import code_form
 def render(app: App) -> None:
     current = common.state()
     common.style()
-    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    store = app.services.store if app.services else None
+    idle = kiosk.idle_seconds(store)
     if current.idle_expired(idle):
-        kiosk.clear_answers(st.session_state)
-        current.lock()
-        current.notice = "idle"
+        common.lock(current, store, notice="idle")
     if current.handover is not None:
         questionnaire.idle_watch(current, idle)
     with st.container(key="kiosk-screen"):
@@ -44,11 +43,11 @@ def render(app: App) -> None:
             if app.services is not None:
                 code_form(app, current.language)
         st.divider()
-        _staff(app, current)
+        _staff(app, current, _)
 
 
-def _staff(app: App, current: kiosk.KioskState) -> None:
-    with st.expander("Staff: unlock this tablet", icon=":material/lock_open:"):
+def _staff(app: App, current: kiosk.KioskState, _) -> None:
+    with st.expander(_("Staff: unlock this tablet"), icon=":material/lock_open:"):
         if app.services is None:
             st.error("The database cannot be opened.")
             return

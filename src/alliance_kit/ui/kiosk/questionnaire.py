@@ -29,11 +29,12 @@ IDLE_NOTICE = "idle"
 def render(app: App) -> None:
     current = common.state()
     common.style()
-    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    store = app.services.store if app.services else None
+    idle = kiosk.idle_seconds(store)
     if current.idle_expired(idle):
-        _lock(current, notice=IDLE_NOTICE)
+        common.lock(current, store, notice=IDLE_NOTICE)
     if current.thanks:
-        _thanks(current)
+        _thanks(current, store)
         return
     if current.locked or app.services is None:
         common.go(common.LOCKED_URL)
@@ -42,12 +43,6 @@ def render(app: App) -> None:
     with st.container(key="kiosk-screen"):
         _screen(app, current)
     idle_watch(current, idle)
-
-
-def _lock(current: kiosk.KioskState, notice: str | None = None) -> None:
-    kiosk.clear_answers(st.session_state)
-    current.lock()
-    current.notice = notice
 
 
 def idle_watch(current: kiosk.KioskState, idle: float) -> None:
@@ -103,7 +98,7 @@ def _screen(app: App, current: kiosk.KioskState) -> None:
     st.button(label, key=f"kiosk-submit:{instrument_id}", type="primary", width="stretch",
               icon=":material/check:", on_click=_submit, args=(app, current, instrument))
     st.divider()
-    if st.button("Staff", key="kiosk-staff", type="tertiary", icon=":material/lock:"):
+    if st.button(_("Staff"), key="kiosk-staff", type="tertiary", icon=":material/lock:"):
         common.go(common.LOCKED_URL)
 
 
@@ -146,30 +141,41 @@ def _submit(app: App, current: kiosk.KioskState, instrument: Instrument) -> None
     if problems or current.handover is None or app.services is None:
         return
     try:
-        kiosk.submit(app.services, current.handover, instrument.id, answers,
-                     language=current.language, started_at=current.started_at)
+        saved = kiosk.submit(app.services, current.handover, instrument.id, answers,
+                             language=current.language, started_at=current.started_at)
     except Exception:  # any failure (conflict, database, network): keep the answers on screen
         current.save_failed = instrument.id
         return
     kiosk.clear_answers(st.session_state)
+    # Kept as a yes/no only: the thank-you screen asks the client to tell staff now.
+    current.safety = current.safety or any(a.get("severity") == "safety" for a in saved.alerts)
     current.advance()
 
 
-def _thanks(current: kiosk.KioskState) -> None:
+def _thanks(current: kiosk.KioskState, store) -> None:
     _ = t(current.language)
     with st.container(key="kiosk-screen"):
         st.title(_("Thank you"), anchor=False)
         st.markdown(_("Your answers have been saved."))
-        st.markdown(_("Please hand the tablet back to staff."))
+        if current.safety:
+            # The clinic's words (and crisis line) in the client's language; never a score.
+            with st.container(key="kiosk-safety"):
+                for line in kiosk.safety_lines(store, current.language):
+                    st.markdown(f"**{plain(line)}**")
+        else:
+            st.markdown(_("Please hand the tablet back to staff."))
         if st.button(_("Done"), key="kiosk-done", type="primary", width="stretch"):
-            _lock(current)
+            common.lock(current, store)
             common.go(common.LOCKED_URL)
+
+    # After a safety alert the words stay on screen for staff to see, as long as the kiosk's
+    # idle time (then the tablet locks, as any unattended one does).
+    stay = kiosk.idle_seconds(store) if current.safety else THANKS_SECONDS
 
     @st.fragment(run_every=2.0)
     def later() -> None:
-        if time.time() - current.last_activity > THANKS_SECONDS:
-            _lock(current)
+        if time.time() - current.last_activity > stay:
+            common.lock(current, store)
             st.rerun(scope="app")
 
     later()
-
