@@ -7,9 +7,8 @@ import streamlit as st
 from alliance_kit import Kit, build_kit
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import Store, StoreError, open_store
-from alliance_kit.ui import session
+from alliance_kit.ui import navigation, session
 from alliance_kit.ui.context import App
-from alliance_kit.ui.text import plain
 
 
 @st.cache_resource
@@ -28,7 +27,6 @@ def shared_store() -> Store:
     return open_store()
 
 
-st.set_page_config(page_title="alliance_kit", layout="wide")
 kit = shared_kit()
 try:
     services, store_error = Services(shared_store(), kit), None
@@ -37,19 +35,26 @@ except StoreError as exc:
 account = session.current_account(st.session_state)
 role = session.current_role(st.session_state, account)
 app = App(kit, services, store_error, account, role)
+# A kiosk tablet shows no sidebar at all, from its very first paint. The tab's icon is the
+# app's own (no request leaves the clinic's server).
+st.set_page_config(page_title="alliance_kit", page_icon=navigation.page_icon(), layout="wide",
+                   initial_sidebar_state="collapsed" if role == "kiosk" else "auto")
 
 sections: dict[str, list] = {}
+listed = []
 for page in kit.pages():
     if role in page.roles:
-        sections.setdefault(page.section, []).append(st.Page(
-            partial(page.render, app), title=page.title, url_path=page.url_path,
-            icon=page.icon, default=page.default))
+        built = st.Page(partial(page.render, app), title=page.title, url_path=page.url_path,
+                        default=page.default)
+        sections.setdefault(page.section, []).append(built)
+        listed.append((page, built))
+current = st.navigation(sections, position="hidden")
+navigation.sidebar(listed, role, account.display_name if account else None)
 if account is not None and role != "kiosk":
     with st.sidebar:
-        st.caption(f"Logged in as {plain(account.display_name)} ({account.role})")
         if st.button("Log out", key="app:logout", icon=":material/logout:"):
             session.log_out(st.session_state, "You have logged out.")
             if st.user.is_logged_in:  # single sign-on: end that session too
                 st.logout()
             st.rerun()
-st.navigation(sections, position="hidden" if role == "kiosk" else "sidebar").run()
+current.run()

@@ -14,6 +14,7 @@ from alliance_kit.ui.kiosk.choice import choice
 from alliance_kit.ui.session import KIOSK_KEY
 
 LANGUAGES = {"en": N_("English"), "es": N_("Español")}
+FRESH_KEY = "alliance_kit:kiosk-fresh"
 QUESTIONNAIRE_URL, LOCKED_URL, CODE_URL, HANDOVER_URL = (
     "kiosk", "kiosk-locked", "code", "handover")
 
@@ -23,7 +24,7 @@ QUESTIONNAIRE_URL, LOCKED_URL, CODE_URL, HANDOVER_URL = (
 #: (choice.py). Own CSS, no user or definition text in it.
 CSS = """
 <style>
-html { font-size: 21px; }
+html { font-size: 22px; }
 .st-key-kiosk-screen { max-width: 860px; margin: 0 auto; }
 [class*="st-key-kiosk-item-"] { border: 1px solid #c5d0db; border-radius: 14px;
   padding: 14px 16px; background: #fbfcfd; }
@@ -68,6 +69,7 @@ def enter(handover: kiosk.Handover) -> None:
     kiosk.clear_answers(st.session_state)
     current.begin(handover)
     st.session_state[KIOSK_KEY] = current
+    st.session_state[FRESH_KEY] = True
     go(QUESTIONNAIRE_URL)
 
 

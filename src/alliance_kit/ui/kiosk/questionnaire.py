@@ -43,6 +43,22 @@ def render(app: App) -> None:
     with st.container(key="kiosk-screen"):
         _screen(app, current)
     idle_watch(current, idle)
+    if st.session_state.get(common.FRESH_KEY):
+        _first_paint()
+
+
+def _first_paint() -> None:
+    """Right after a hand-over, run once more: the browser drops the staff page's sidebar
+    (and its toggle) only when a run finishes after the one that left it empty."""
+
+    @st.fragment(run_every=0.3)
+    def again() -> None:
+        if st.session_state.get(common.FRESH_KEY) == "drawn":
+            st.session_state.pop(common.FRESH_KEY, None)
+            st.rerun(scope="app")
+        st.session_state[common.FRESH_KEY] = "drawn"
+
+    again()
 
 
 def idle_watch(current: kiosk.KioskState, idle: float) -> None:
