@@ -14,6 +14,7 @@ from alliance_kit.ui import session
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common, questionnaire
 from alliance_kit.ui.kiosk.code import code_form
+from alliance_kit.ui.kiosk.secret import Field, secret_form
 
 
 def render(app: App) -> None:
@@ -49,34 +50,33 @@ def render(app: App) -> None:
 def _staff(app: App, current: kiosk.KioskState, _) -> None:
     with st.expander(_("Staff: unlock this tablet"), icon=":material/lock_open:"):
         if app.services is None:
-            st.error("The database cannot be opened.")
+            st.error(_("The database cannot be opened."))
             return
         store = app.services.store
         if kiosk.pin_is_set(store):
-            with st.form("kiosk-unlock:pin", clear_on_submit=True, enter_to_submit=True):
-                pin = st.text_input("Staff PIN", type="password", key="kiosk-unlock:pin-value",
-                                    max_chars=12, autocomplete="off")
-                if st.form_submit_button("Unlock with PIN", width="stretch"):
-                    outcome = kiosk.check_pin(store, current.pin, pin)
-                    if outcome.ok:
-                        leave()
-                    st.error(outcome.message, icon=":material/block:")
+            typed = secret_form("kiosk-unlock:pin", [Field("pin", _("Staff PIN"), secret=True,
+                                                           numeric=True, max=12)],
+                                _("Unlock with PIN"))
+            if typed is not None:
+                outcome = kiosk.check_pin(store, current.pin, typed["pin"])
+                if outcome.ok:
+                    leave()
+                st.error(outcome.message, icon=":material/block:")
         else:
-            st.caption("No kiosk PIN is set (an admin can set one): log in to unlock.")
-        with st.form("kiosk-unlock:login", clear_on_submit=True, enter_to_submit=True):
-            username = st.text_input("Username", key="kiosk-unlock:username",
-                                     autocomplete="off")
-            password = st.text_input("Password", type="password",
-                                     key="kiosk-unlock:password", autocomplete="off")
-            if st.form_submit_button("Unlock with staff login", width="stretch"):
-                try:
-                    account = login(store, username, password)
-                except LoginFailed as exc:
-                    st.error(str(exc), icon=":material/block:")
-                    return
-                kiosk.record_unlock(store, account.actor, "login")
-                session.log_in(st.session_state, account)
-                common.go(common.HANDOVER_URL)
+            st.markdown(_("No kiosk PIN is set (an admin can set one): log in to unlock."))
+        typed = secret_form("kiosk-unlock:login", [Field("username", _("Username"), max=64),
+                                                   Field("password", _("Password"),
+                                                         secret=True)],
+                            _("Unlock with staff login"))
+        if typed is not None:
+            try:
+                account = login(store, typed["username"], typed["password"])
+            except LoginFailed as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
+            kiosk.record_unlock(store, account.actor, "login")
+            session.log_in(st.session_state, account)
+            common.go(common.HANDOVER_URL)
 
 
 def leave() -> None:

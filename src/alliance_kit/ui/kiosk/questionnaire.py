@@ -175,9 +175,9 @@ def _thanks(current: kiosk.KioskState, store) -> None:
         st.markdown(_("Your answers have been saved."))
         if current.safety:
             # The clinic's words (and crisis line) in the client's language; never a score.
-            with st.container(key="kiosk-safety"):
-                for line in kiosk.safety_lines(store, current.language):
-                    st.markdown(f"**{plain(line)}**")
+            message, *more = kiosk.safety_lines(store, current.language)
+            st.info("  \n".join([f"**{plain(message)}**", *map(plain, more)]),
+                    icon=":material/support_agent:")
         else:
             st.markdown(_("Please hand the tablet back to staff."))
         if st.button(_("Done"), key="kiosk-done", type="primary", width="stretch"):
