@@ -5,6 +5,7 @@ from functools import partial
 import streamlit as st
 
 from alliance_kit import Kit, build_kit
+from alliance_kit.clinic.notify import Dispatcher
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import Store, StoreError, open_store
 from alliance_kit.ui import navigation, session
@@ -27,9 +28,17 @@ def shared_store() -> Store:
     return open_store()
 
 
+@st.cache_resource(on_release=Dispatcher.stop)
+def shared_sender() -> Dispatcher:
+    """The background sender of alert notifications: one per server process, holding the
+    database engine and the plugins only (see alliance_kit.clinic.notify)."""
+    return Dispatcher(shared_store(), shared_kit().plugins).start()
+
+
 kit = shared_kit()
 try:
     services, store_error = Services(shared_store(), kit), None
+    shared_sender()
 except StoreError as exc:
     services, store_error = None, str(exc)
 account = session.current_account(st.session_state)

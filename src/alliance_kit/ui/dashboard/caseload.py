@@ -8,6 +8,7 @@ import streamlit as st
 from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
+from alliance_kit.ui.dashboard import live
 from alliance_kit.ui.dashboard.alerts import alert_line
 from alliance_kit.ui.dashboard.common import (
     KEY,
@@ -31,6 +32,7 @@ def render(app: App) -> None:
     if not ready(app):
         return
     show_flash()
+    live.banner(app)
     try:
         caseload = app.services.caseload(app.actor)
         alerts = app.services.open_alerts(app.actor)

@@ -11,6 +11,7 @@ from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.ui.context import App
+from alliance_kit.ui.dashboard import live
 from alliance_kit.ui.dashboard.alerts import alert_panel
 from alliance_kit.ui.dashboard.common import CURRENT, KEY, open_caseload, ready, show_flash
 from alliance_kit.ui.text import plain
@@ -24,6 +25,8 @@ def render(app: App) -> None:
     if client_id is None:
         return
     try:
+        live.opened(app, client_id)
+        live.banner(app)
         _client(app, client_id)
     except AccessDenied as exc:
         st.error(plain(str(exc)), icon=":material/block:")
