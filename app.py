@@ -43,7 +43,7 @@ except StoreError as exc:
     services, store_error = None, str(exc)
 account = session.current_account(st.session_state)
 role = session.current_role(st.session_state, account)
-app = App(kit, services, store_error, account, role)
+app = App(kit, services, store_error, account, role, navigation.staff_language(st.session_state))
 # A kiosk tablet shows no sidebar at all, from its very first paint. The tab's icon is the
 # app's own (no request leaves the clinic's server).
 st.set_page_config(page_title="alliance_kit", page_icon=navigation.page_icon(), layout="wide",
@@ -58,7 +58,7 @@ for page in kit.pages():
         sections.setdefault(page.section, []).append(built)
         listed.append((page, built))
 current = st.navigation(sections, position="hidden")
-navigation.sidebar(listed, role, account.display_name if account else None)
+navigation.sidebar(listed, role, account.display_name if account else None, app.language)
 if account is not None and role != "kiosk":
     with st.sidebar:
         if st.button("Log out", key="app:logout", icon=":material/logout:"):

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: of them (not only * _ [ ] ...) also neutralises Streamlit's directives (:red[..], $..$).
 _ESCAPES = str.maketrans({char: "\\" + char for char in string.punctuation})
 
+#: What a table shows where a value is missing (``st.dataframe(..., placeholder=DASH)``).
+DASH = "—"
+
 OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
 

@@ -16,6 +16,7 @@ entry for every hand-over, code made, code used (or refused) and unlock (or fail
 
 from __future__ import annotations
 
+from alliance_kit.clinic.kiosk import screen
 from alliance_kit.clinic.kiosk.answers import (
     asked_items,
     collect_answers,
@@ -76,4 +77,5 @@ __all__ = [
 # The hand-over page's defaults.
 __all__ += ["NEW_SESSION", "HandoverPlan", "cannot_give", "plan_handover"]
 # What a clinic sets for its kiosk screens.
-__all__ += ["default_language", "safety_lines", "set_default_language", "set_safety_texts"]
+__all__ += ["default_language", "safety_lines", "screen", "set_default_language",
+            "set_safety_texts"]

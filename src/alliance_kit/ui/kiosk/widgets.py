@@ -30,7 +30,7 @@ def visual_analogue(item: Item, wording: Wording, key: str, *, label: str,
     anchors = wording.anchors.get(item.scale_id, {})
     low, high = item.scale_type.bounds(item.scale)
     vas(key, label=label, low=anchors.get("min", ""), high=anchors.get("max", ""),
-        unset=translate("Not answered yet"), minimum=low, maximum=high,
+        unset=translate(N_("Not answered yet")), minimum=low, maximum=high,
         step=item.scale.get("step", 1), on_change=on_change)
 
 
