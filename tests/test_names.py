@@ -56,3 +56,19 @@ def test_hidden_characters_are_refused_in_names_and_shown_when_stored(char):
 def test_names_in_any_script_are_fine(text):
     assert names.name_problem(text) is None
     assert names.visible(text) == text
+
+
+@pytest.mark.parametrize("text", ["see https://evil.invalid/x", "HTTP://EVIL.INVALID",
+                                  "www.evil.invalid", "write to a@evil.invalid",
+                                  "AK-1002 ftp://x"])
+def test_plain_text_never_becomes_a_link(text):
+    """Streamlit turns addresses into links after parsing, escaped or not: plain() breaks
+    the patterns with an invisible word joiner, so the text still reads as written."""
+    import re
+
+    from alliance_kit.ui.text import plain
+
+    shown = plain(text)
+    unescaped = re.sub(r"\\(.)", r"\1", shown)
+    assert unescaped.replace("\u2060", "") == text
+    assert not re.search(r"(?i)https?://|www\.|@\w", unescaped)

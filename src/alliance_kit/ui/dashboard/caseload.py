@@ -19,7 +19,7 @@ from alliance_kit.ui.dashboard.common import (
     ready,
     show_flash,
 )
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 #: Clients shown as cards under "Needs attention" (the rest are in the table).
 CARDS = 6
@@ -96,7 +96,7 @@ def _table(caseload: pd.DataFrame) -> None:
     generation = st.session_state.get(f"{KEY}:generation", 0)
     event = st.dataframe(
         styled, key=f"{KEY}:caseload:{generation}", hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row",
+        on_select="rerun", selection_mode="single-row", placeholder=DASH,
         column_config={
             "Flag": st.column_config.TextColumn("Flag", width="small", pinned=True),
             "Client": st.column_config.TextColumn("Client", width="small", pinned=True),
