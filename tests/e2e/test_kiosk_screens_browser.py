@@ -9,6 +9,7 @@ artifacts/kiosk/ (figures.json).
 from __future__ import annotations
 
 import time
+import urllib.parse
 
 import pytest
 
@@ -24,13 +25,24 @@ SEVERAL = "Several days"
 
 
 @pytest.fixture
-def tablet(browser, request):
+def tablet(browser, request, server):
+    """A fresh tablet; at the end, not one request may have gone to another host."""
     context = browser.new_context(viewport=TABLETS[request.param], has_touch=True,
                                   device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(20_000)
+    host = urllib.parse.urlsplit(server).netloc
+    elsewhere: list[str] = []
+
+    def seen(request) -> None:
+        parts = urllib.parse.urlsplit(request.url)
+        if parts.scheme not in ("data", "blob") and parts.netloc != host:
+            elsewhere.append(request.url)
+
+    page.on("request", seen)
     yield request.param, page
     context.close()
+    assert elsewhere == [], f"requests left the app's server: {elsewhere}"
 
 
 def check_screen(page, artifacts, axe_path, size: str, name: str, show=None) -> None:

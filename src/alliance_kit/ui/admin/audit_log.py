@@ -37,7 +37,8 @@ def render(app: App) -> None:
         left, right = st.columns(2)
         who = left.text_input(_("Actor contains"), key=f"{KEY}:actor", max_chars=80)
         client = right.text_input(_("Client number"), key=f"{KEY}:client", max_chars=12)
-        actions = st.multiselect(_("Actions"), admin.audit_actions(store), key=f"{KEY}:actions")
+        actions = st.multiselect(_("Actions"), admin.audit_actions(store), key=f"{KEY}:actions",
+                                 placeholder=_("Any action"))
         left, right = st.columns(2)
         since = left.date_input(_("From"), value=dt.date.today() - dt.timedelta(days=30),
                                 key=f"{KEY}:since")

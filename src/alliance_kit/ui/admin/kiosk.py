@@ -28,7 +28,7 @@ def render(app: App) -> None:
         language = st.radio(_("Language each new person starts in"), languages(),
                             index=list(languages()).index(current), horizontal=True,
                             format_func=language_name, key=f"{KEY}:language")
-        st.subheader(_("After answers that raised a safety alert"), anchor=False)
+        st.header(_("After answers that raised a safety alert"), anchor=False)
         st.caption(_("The client never sees a score or which answer raised it. Leave a "
                      "message blank for the built-in one; add a crisis line your clients "
                      "can call."))
@@ -56,7 +56,7 @@ def render(app: App) -> None:
             return
         st.session_state[f"{KEY}:notice"] = _("Saved.")
         st.rerun()
-    st.subheader(_("What the client reads"), anchor=False)
+    st.header(_("What the client reads"), anchor=False)
     for code in languages():
         message, *more = kiosk.safety_lines(store, code)
         st.info("  \n".join([f"**{plain(message)}**", *map(plain, more)]),

@@ -49,7 +49,8 @@ def _settings_form(app: App, team: int | None, current: notify.NotifySettings) -
     with st.form(f"{KEY}:form:{team}"):
         severities = st.multiselect(
             _("Send a message for"), list(SEVERITY_WORDS), default=list(current.severities),
-            format_func=lambda s: _(SEVERITY_WORDS[s]), key=f"{KEY}:{team}:severities")
+            format_func=lambda s: _(SEVERITY_WORDS[s]), key=f"{KEY}:{team}:severities",
+            placeholder=_("Nothing: no message is sent"))
         left, right = st.columns([3, 1])
         app_url = left.text_input(_("The app's address, as staff open it"),
                                   value=current.app_url, key=f"{KEY}:{team}:url",
@@ -58,7 +59,7 @@ def _settings_form(app: App, team: int | None, current: notify.NotifySettings) -
                                    index=list(languages()).index(current.language)
                                    if current.language in languages() else 0,
                                    format_func=language_name, key=f"{KEY}:{team}:language")
-        st.subheader(_("E-mail"), anchor=False)
+        st.header(_("E-mail"), anchor=False)
         use_email = st.toggle(_("Send e-mails"), value=bool(email), key=f"{KEY}:{team}:email")
         one, two, three = st.columns([3, 1, 1])
         host = one.text_input(_("SMTP server"), value=email.get("host", ""),
@@ -81,7 +82,7 @@ def _settings_form(app: App, team: int | None, current: notify.NotifySettings) -
         recipients = st.text_area(_("To (one address a line)"),
                                   value="\n".join(email.get("recipients", [])),
                                   key=f"{KEY}:{team}:recipients", height=100)
-        st.subheader(_("Webhook"), anchor=False)
+        st.header(_("Webhook"), anchor=False)
         use_hook = st.toggle(_("Post to a webhook (a chat system or pager)"),
                              value=bool(hook), key=f"{KEY}:{team}:hook")
         one, two = st.columns([3, 2])
@@ -150,7 +151,7 @@ def _test(app: App, team: int | None, current: notify.NotifySettings) -> None:
 def _recent(app: App, team: int | None) -> None:
     _ = app.translate
     rows = notify.recent(app.services.store, app.actor, team)
-    st.subheader(_("Latest messages"), anchor=False)
+    st.header(_("Latest messages"), anchor=False)
     if not rows:
         st.caption(_("None yet."))
         return

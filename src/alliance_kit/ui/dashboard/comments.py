@@ -12,7 +12,7 @@ from alliance_kit.ui.text import plain
 #: Comments shown before the rest fold into "Older comments".
 SHOWN = 5
 #: Longer comments show their start, and the whole text one tap away.
-PREVIEW = 600
+PREVIEW = 300
 
 
 def comments_list(notes: pd.DataFrame) -> None:
