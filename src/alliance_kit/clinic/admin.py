@@ -17,6 +17,7 @@ from alliance_kit.clinic.access import Actor, require_staff
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import AuditEntry, Team, User
+from alliance_kit.store.names import visible
 
 #: Most audit entries one view shows (newest first).
 AUDIT_LIMIT = 2000
@@ -32,14 +33,20 @@ def users(store: Store, actor: Actor) -> pd.DataFrame:
                    User.password_hash.is_not(None).label("has_password"))
             .outerjoin(Team, Team.id == User.team_id).order_by(User.username)
         ).mappings().all()
-    return pd.DataFrame(rows, columns=["id", "username", "display_name", "role", "team",
-                                       "active", "locked_until", "has_password"])
+    frame = pd.DataFrame(rows, columns=["id", "username", "display_name", "role", "team",
+                                        "active", "locked_until", "has_password"])
+    # Shown as they are (hidden characters made visible); the username stays as stored: it
+    # is what the account functions look accounts up by.
+    for column in ("display_name", "team"):
+        frame[column] = frame[column].map(lambda v: v if v is None else visible(v))
+    return frame
 
 
 def teams(store: Store) -> dict[int, str]:
     """Team (clinic) names by id."""
     with store.read() as session:
-        return dict(session.execute(select(Team.id, Team.name).order_by(Team.name)).all())
+        return {team_id: visible(name) for team_id, name in session.execute(
+            select(Team.id, Team.name).order_by(Team.name)).all()}
 
 
 @dataclass(frozen=True)
@@ -61,13 +68,17 @@ def audit_actions(store: Store) -> list[str]:
 
 
 def audit_log(store: Store, actor: Actor, filters: AuditFilter = AuditFilter(),
-              limit: int = AUDIT_LIMIT, offset: int = 0) -> pd.DataFrame:
+              limit: int = AUDIT_LIMIT, offset: int = 0,
+              upto: int | None = None) -> pd.DataFrame:
     """Audit entries matching ``filters``, newest first, ``limit`` of them after skipping
-    ``offset`` (admins only; the view is logged with its filters and position)."""
+    ``offset``, none newer than entry ``upto`` if given (admins only; the view is logged
+    with its filters and position)."""
     require_staff(actor, "admin")
     query = _filtered(select(AuditEntry.seq, AuditEntry.at, AuditEntry.actor,
                              AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
                              AuditEntry.client_id, AuditEntry.details), filters)
+    if upto is not None:
+        query = query.where(AuditEntry.seq <= upto)
     with store.read() as session:
         rows = session.execute(query.order_by(AuditEntry.seq.desc()).limit(limit)
                                .offset(max(0, offset))).all()
@@ -80,15 +91,19 @@ def audit_log(store: Store, actor: Actor, filters: AuditFilter = AuditFilter(),
     frame["details"] = frame["details"].map(
         lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True, default=str) if d else "")
     frame["client_id"] = frame["client_id"].astype("Int64")
+    frame["actor"] = frame["actor"].map(visible)
     return frame
 
 
-def audit_count(store: Store, actor: Actor, filters: AuditFilter = AuditFilter()) -> int:
-    """How many audit entries match ``filters`` (admins only)."""
+def audit_count(store: Store, actor: Actor, filters: AuditFilter = AuditFilter(),
+                upto: int | None = None) -> int:
+    """How many audit entries match ``filters`` (none newer than ``upto``; admins only)."""
     require_staff(actor, "admin")
+    query = _filtered(select(func.count(AuditEntry.seq)), filters)
+    if upto is not None:
+        query = query.where(AuditEntry.seq <= upto)
     with store.read() as session:
-        return session.execute(_filtered(select(func.count(AuditEntry.seq)), filters)
-                               ).scalar_one()
+        return session.execute(query).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,9 @@ class AuditPage:
     pages: int
     total: int
     per_page: int
+    #: The newest entry the pages cover: keep it while paging, so the entries a look at
+    #: the log itself adds do not shift the pages.
+    upto: int = 0
 
     @property
     def first(self) -> int:
@@ -112,16 +130,23 @@ class AuditPage:
 
 
 def audit_page(store: Store, actor: Actor, filters: AuditFilter = AuditFilter(),
-               page: int = 1, per_page: int = 200) -> AuditPage:
-    """Page ``page`` (1 = newest) of the entries matching ``filters``: read on the server,
-    so the whole log can be walked whatever its size. A page past the end gives the last."""
+               page: int = 1, per_page: int = 200, upto: int | None = None) -> AuditPage:
+    """Page ``page`` (1 = newest) of the entries matching ``filters``, none newer than
+    ``upto`` (default: the newest now; pass the page's ``upto`` back to turn pages): read on
+    the server, so the whole log can be walked whatever its size. A page past the end gives
+    the last one."""
     if not 1 <= per_page <= AUDIT_LIMIT:
         raise ValueError(f"per_page must be 1 to {AUDIT_LIMIT}")
-    total = audit_count(store, actor, filters)
+    require_staff(actor, "admin")
+    if upto is None:
+        with store.read() as session:
+            upto = session.execute(select(func.max(AuditEntry.seq))).scalar() or 0
+    total = audit_count(store, actor, filters, upto)
     pages = max(1, -(-total // per_page))
     page = min(max(1, int(page)), pages)
-    entries = audit_log(store, actor, filters, limit=per_page, offset=(page - 1) * per_page)
-    return AuditPage(entries, page, pages, total, per_page)
+    entries = audit_log(store, actor, filters, limit=per_page, offset=(page - 1) * per_page,
+                        upto=upto)
+    return AuditPage(entries, page, pages, total, per_page, upto)
 
 
 def _filtered(query, filters: AuditFilter):

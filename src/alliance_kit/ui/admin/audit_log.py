@@ -18,6 +18,9 @@ PAGE = f"{KEY}:page"
 PER_PAGE = 200
 
 
+UPTO = f"{KEY}:upto"
+
+
 def _first_page() -> None:
     st.session_state[PAGE] = 1
 
@@ -52,8 +55,13 @@ def render(app: App) -> None:
             return
         client_id = int(client.strip())
     filters = admin.AuditFilter(who, tuple(actions), client_id, since, until)
-    page = admin.audit_page(store, app.actor, filters, st.session_state.get(PAGE, 1), PER_PAGE)
+    wanted = int(st.session_state.get(PAGE, 1))
+    # Page 1 shows the newest entries; later pages keep to what page 1 covered, so looking
+    # (which is itself logged) does not shift them.
+    page = admin.audit_page(store, app.actor, filters, wanted, PER_PAGE,
+                            upto=None if wanted == 1 else st.session_state.get(UPTO))
     st.session_state[PAGE] = page.page
+    st.session_state[UPTO] = page.upto
     st.caption(_("Entries {first}–{last} of {total}, newest first (page {page} of "
                  "{pages}).").format(first=page.first, last=page.last, total=page.total,
                                      page=page.page, pages=page.pages))

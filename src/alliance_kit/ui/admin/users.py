@@ -6,6 +6,7 @@ import streamlit as st
 
 from alliance_kit.clinic import accounts, admin
 from alliance_kit.clinic.access import STAFF_ROLES
+from alliance_kit.store.names import visible
 from alliance_kit.ui.admin import services_or_stop
 from alliance_kit.ui.context import App
 from alliance_kit.ui.text import DASH, plain
@@ -24,8 +25,9 @@ def render(app: App) -> None:
     if notice:
         st.success(plain(notice), icon=":material/check_circle:")
     staff = admin.users(store, actor)
-    staff["role"] = staff["role"].map(lambda r: _(r))
-    st.dataframe(staff.drop(columns=["id"]), hide_index=True, key=f"{KEY}:table",
+    shown = staff.assign(role=staff["role"].map(lambda r: _(r)),
+                         username=staff["username"].map(visible))
+    st.dataframe(shown.drop(columns=["id"]), hide_index=True, key=f"{KEY}:table",
                  width="stretch", placeholder=DASH, column_config={
                      "username": _("Username"), "display_name": _("Name"), "role": _("Role"),
                      "team": _("Team"), "active": st.column_config.CheckboxColumn(_("Active")),
@@ -71,7 +73,7 @@ def _manage(app: App, usernames: list[str]) -> None:
     if not usernames:
         st.info(_("There are no users yet."))
         return
-    chosen = st.selectbox(_("User"), usernames, key=f"{KEY}:chosen")
+    chosen = st.selectbox(_("User"), usernames, key=f"{KEY}:chosen", format_func=visible)
     store = app.services.store
     row = admin.users(store, app.actor).set_index("username").loc[chosen]
     left, right = st.columns(2)
