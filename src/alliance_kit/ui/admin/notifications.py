@@ -51,23 +51,22 @@ def _settings_form(app: App, team: int | None, current: notify.NotifySettings) -
             _("Send a message for"), list(SEVERITY_WORDS), default=list(current.severities),
             format_func=lambda s: _(SEVERITY_WORDS[s]), key=f"{KEY}:{team}:severities",
             placeholder=_("Nothing: no message is sent"))
-        left, right = st.columns([3, 1])
-        app_url = left.text_input(_("The app's address, as staff open it"),
-                                  value=current.app_url, key=f"{KEY}:{team}:url",
-                                  placeholder="https://alliance.example.org")
-        language = right.selectbox(_("Language of the messages"), languages(),
+        app_url = st.text_input(_("The app's address, as staff open it"),
+                                value=current.app_url, key=f"{KEY}:{team}:url",
+                                placeholder="https://alliance.example.org")
+        language = st.selectbox(_("Language of the messages"), languages(),
                                    index=list(languages()).index(current.language)
                                    if current.language in languages() else 0,
                                    format_func=language_name, key=f"{KEY}:{team}:language")
         st.header(_("E-mail"), anchor=False)
         use_email = st.toggle(_("Send e-mails"), value=bool(email), key=f"{KEY}:{team}:email")
-        one, two, three = st.columns([3, 1, 1])
-        host = one.text_input(_("SMTP server"), value=email.get("host", ""),
-                              key=f"{KEY}:{team}:host", placeholder="smtp.example.org")
-        port = two.number_input(_("Port"), 1, 65535, int(email.get("port", 587)),
+        host = st.text_input(_("SMTP server"), value=email.get("host", ""),
+                             key=f"{KEY}:{team}:host", placeholder="smtp.example.org")
+        one, two = st.columns(2)
+        port = one.number_input(_("Port"), 1, 65535, int(email.get("port", 587)),
                                 key=f"{KEY}:{team}:port")
-        security = three.selectbox(_("Security"), SECURITY, key=f"{KEY}:{team}:security",
-                                   index=SECURITY.index(email.get("security", "starttls")))
+        security = two.selectbox(_("Security"), SECURITY, key=f"{KEY}:{team}:security",
+                                 index=SECURITY.index(email.get("security", "starttls")))
         one, two = st.columns(2)
         username = one.text_input(_("SMTP user name (if the server asks for one)"),
                                   value=email.get("username", ""), key=f"{KEY}:{team}:user")
@@ -85,11 +84,10 @@ def _settings_form(app: App, team: int | None, current: notify.NotifySettings) -
         st.header(_("Webhook"), anchor=False)
         use_hook = st.toggle(_("Post to a webhook (a chat system or pager)"),
                              value=bool(hook), key=f"{KEY}:{team}:hook")
-        one, two = st.columns([3, 2])
-        url = one.text_input(_("Webhook address"), value=hook.get("url", ""),
-                             key=f"{KEY}:{team}:hook-url",
-                             placeholder="https://chat.example.org/hooks/…")
-        secret_env = two.text_input(
+        url = st.text_input(_("Webhook address"), value=hook.get("url", ""),
+                            key=f"{KEY}:{team}:hook-url",
+                            placeholder="https://chat.example.org/hooks/…")
+        secret_env = st.text_input(
             _("Environment variable holding the signing secret"),
             value=hook.get("secret_env", ""), placeholder=DEFAULT_SECRET_ENV,
             key=f"{KEY}:{team}:secret-env")

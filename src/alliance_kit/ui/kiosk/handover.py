@@ -32,10 +32,9 @@ def render(app: App) -> None:
         return
     client_id = st.selectbox("Client", list(codes), key=f"{KEY}:client",
                              format_func=lambda c: str(codes[c]))
-    left, right = st.columns(2)
-    with right:
-        timing = st.radio("When", list(TIMINGS), key=f"{KEY}:timing", horizontal=True,
-                          format_func=TIMINGS.__getitem__)
+    session_slot = st.container()  # filled below, once the choices are known
+    timing = st.radio("When", list(TIMINGS), key=f"{KEY}:timing", horizontal=True,
+                      format_func=TIMINGS.__getitem__)
     language = st.radio("Client's language", list(common.LANGUAGES), key=f"{KEY}:language",
                         horizontal=True, format_func=common.LANGUAGES.__getitem__)
     # Today's session (or a new one today) unless staff chose another for this client.
@@ -55,9 +54,8 @@ def render(app: App) -> None:
     choices = [] if has_today and plan.today_session else [kiosk.NEW_SESSION]
     choices += [s.session_id for s in plan.sessions]
     st.session_state[session_key] = plan.session_id
-    with left:
-        session_id = st.selectbox("Session", choices, key=session_key,
-                                  format_func=names.__getitem__)
+    session_id = session_slot.selectbox("Session", choices, key=session_key,
+                                        format_func=names.__getitem__)
     for why in plan.blocked.values():
         st.warning(plain(why), icon=":material/lock:")
     for note in plan.notes.values():
@@ -82,13 +80,10 @@ def render(app: App) -> None:
     if not kiosk.pin_is_set(services.store):
         st.caption("No kiosk PIN is set: unlocking the tablet will need a staff login.")
 
-    hand, code = st.columns(2)
-    with hand:
-        start = st.button("Hand this tablet over", key=f"{KEY}:start", type="primary",
-                          width="stretch", icon=":material/tablet:", disabled=not picked)
-    with code:
-        make_code = st.button("Make a one-time code", key=f"{KEY}:code", width="stretch",
-                              icon=":material/qr_code:", disabled=not picked)
+    start = st.button("Hand this tablet over", key=f"{KEY}:start", type="primary",
+                      width="stretch", icon=":material/tablet:", disabled=not picked)
+    make_code = st.button("Make a one-time code", key=f"{KEY}:code", width="stretch",
+                          icon=":material/qr_code:", disabled=not picked)
     if start or make_code:
         try:
             sid = int(session_id)
