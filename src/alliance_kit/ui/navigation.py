@@ -10,7 +10,6 @@ served by the app itself.
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Sequence
 
@@ -26,9 +25,12 @@ STAFF_ROLES = frozenset({"therapist", "supervisor", "admin"})
 ROLE_NAMES = (N_("therapist"), N_("supervisor"), N_("admin"))
 
 
-@functools.cache
 def page_icon() -> bytes:
     """The browser tab's icon: a small PNG drawn here (no file, no request elsewhere)."""
+    return _ICON
+
+
+def _draw_icon() -> bytes:
     from PIL import Image, ImageDraw
 
     image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
@@ -42,6 +44,7 @@ def page_icon() -> bytes:
     return buffer.getvalue()
 
 
+_ICON = _draw_icon()
 #: Where a staff session keeps the language it chose for the app's words.
 LANGUAGE_KEY = "alliance_kit:staff-language"
 #: The built-in pages' titles and sections, marked so the catalogues translate them (a
