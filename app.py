@@ -5,9 +5,10 @@ from functools import partial
 import streamlit as st
 
 from alliance_kit import Kit, build_kit
+from alliance_kit.clinic.notify import Dispatcher
 from alliance_kit.clinic.services import Services
 from alliance_kit.store import Store, StoreError, open_store
-from alliance_kit.ui import session, staff
+from alliance_kit.ui import navigation, session, staff
 from alliance_kit.ui.context import App
 
 
@@ -27,22 +28,37 @@ def shared_store() -> Store:
     return open_store()
 
 
-st.set_page_config(page_title="alliance_kit", layout="wide")
+@st.cache_resource(on_release=Dispatcher.stop)
+def shared_sender() -> Dispatcher:
+    """The background sender of alert notifications: one per server process, holding the
+    database engine and the plugins only (see alliance_kit.clinic.notify)."""
+    return Dispatcher(shared_store(), shared_kit().plugins).start()
+
+
 kit = shared_kit()
 try:
     services, store_error = Services(shared_store(), kit), None
+    shared_sender()
 except StoreError as exc:
     services, store_error = None, str(exc)
 account = staff.current_account(services)
 role = session.current_role(st.session_state, account)
-app = App(kit, services, store_error, account, role)
+app = App(kit, services, store_error, account, role, navigation.staff_language(st.session_state))
+# A kiosk tablet shows no sidebar at all, from its very first paint. The tab's icon is the
+# app's own (no request leaves the clinic's server).
+st.set_page_config(page_title="alliance_kit", page_icon=navigation.page_icon(), layout="wide",
+                   initial_sidebar_state="collapsed" if role == "kiosk" else "auto")
 
 sections: dict[str, list] = {}
+listed = []
 for page in kit.pages():
     if role in page.roles:
-        sections.setdefault(page.section, []).append(st.Page(
-            partial(page.render, app), title=page.title, url_path=page.url_path,
-            icon=page.icon, default=page.default))
+        built = st.Page(partial(page.render, app), title=page.title, url_path=page.url_path,
+                        default=page.default)
+        sections.setdefault(page.section, []).append(built)
+        listed.append((page, built))
+current = st.navigation(sections, position="hidden")
+navigation.sidebar(listed, role, account.display_name if account else None, app.language)
 if account is not None and role != "kiosk":
-    staff.sidebar(services, account)  # "Logged in as", Log out, the idle watcher
-st.navigation(sections, position="hidden" if role == "kiosk" else "sidebar").run()
+    staff.sidebar(services, account, app.language)  # Log out, the idle watcher
+current.run()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from hostile_strings import HOSTILE, short
+from hostile_strings import HOSTILE, add_legacy_client, short
 
 import alliance_kit
 from alliance_kit.clinic.access import Actor
@@ -134,7 +134,7 @@ def build(folder: Path) -> Clinic:
     # (scores, alerts); the hostile-coded clients' check-ins are stored directly, as the
     # full submit path for each would take most of the test time budget.
     clinic.clients = in_one_transaction(services, lambda batch: {
-        code: batch.add_client(system, code, therapist_ids=[ids["therapist"]])
+        code: add_legacy_client(batch, system, code, therapist_ids=[ids["therapist"]])
         for code in codes})
     in_one_transaction(services, lambda batch: _first_client(
         batch, system, ids["therapist"], clinic.clients["AK-1"], clinic.comments[0]))

@@ -117,3 +117,20 @@ def short(limit: int) -> list[str]:
 
 
 assert len(HOSTILE) >= 50, "keep the corpus at 50 strings or more"
+
+
+def add_legacy_client(services, actor, code: str, **kwargs) -> int:
+    """A client whose code was stored before the code rule (alliance_kit.store.names):
+    added with a safe code, then given ``code`` straight in the table, as an old database
+    may hold it. Pages must still show such codes inert."""
+    import hashlib
+
+    from sqlalchemy import update
+
+    from alliance_kit.store.models import Client
+
+    placeholder = "LEGACY-" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+    client_id = services.add_client(actor, placeholder, **kwargs)
+    services.store.write(lambda session: session.execute(
+        update(Client).where(Client.id == client_id).values(code=code)))
+    return client_id

@@ -183,7 +183,7 @@ def test_audit_log_filters(app, c):
     at.text_input(key="admin:audit:client").set_value("<script>")
     _button(at, "Filter").click().run()
     assert [e.value for e in at.error] == [plain("'<script>' is not a client number: use "
-                                                 "digits only (the number in the client_id "
+                                                 "digits only (the number in the Client "
                                                  "column).")]
     viewed = admin.audit_log(c.store, c.actors["admin"], admin.AuditFilter(
         actor="admin", actions=("view",)))

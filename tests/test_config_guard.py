@@ -42,9 +42,17 @@ HTML_ALLOWED: dict[tuple[str, str], str] = {
     ("src/alliance_kit/ui/kiosk/vas.py", "<module>"):
         "st.components.v2.component(html=HTML, css=CSS, js=JS): the kiosk slider's static "
         "markup, module constants; question and anchor texts cross as data (textContent)",
+    ("src/alliance_kit/ui/kiosk/choice.py", "<module>"):
+        "st.components.v2.component(html=HTML, css=CSS, js=JS): the kiosk's answer boxes, "
+        "module constants; the question and the answers cross as data (textContent)",
+    ("src/alliance_kit/ui/kiosk/secret.py", "<module>"):
+        "st.components.v2.component(html=HTML, css=CSS, js=JS): the kiosk's staff unlock "
+        "form, module constants; its labels cross as data (textContent)",
 }
 #: The only functions that may use st.cache_resource (shared by every session).
-CACHE_RESOURCE_ALLOWED = {("app.py", "shared_kit"), ("app.py", "shared_store")}
+CACHE_RESOURCE_ALLOWED = {("app.py", "shared_kit"), ("app.py", "shared_store"),
+                          # the notification sender: the engine and the plugins, no rows
+                          ("app.py", "shared_sender")}
 USER_PARAMETERS = {"user", "actor", "account"}
 CLIENT_WORDS = re.compile(
     r"client|response|answer|score|history|caseload|alert|export|audit|session|rows?\b|"

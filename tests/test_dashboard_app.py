@@ -182,8 +182,10 @@ def test_client_page_tabs_answers_comments_and_assignments(clinic):
     frames = [df.value for df in at.dataframe]
     answers = next(f for f in frames if "Question" in f.columns)
     assert len(answers) >= 4 and answers["Answer"].ne("—").any()
-    notes = next(f for f in frames if "Comment" in f.columns)
-    assert set(notes["Comment"]) <= {"The breathing exercise helped.", "Today felt rushed."}
+    # Comments are cards of wrapped text, not grid lines.
+    shown_text = {m.value for m in at.markdown}
+    assert shown_text & {plain("The breathing exercise helped."), plain("Today felt rushed.")}
+    assert not any("Comment" in f.columns for f in frames)
     shown = next(f for f in frames if "Status" in f.columns)
     assert set(shown["Status"]) == {"active"}
     # Stop an assignment, then assign a new instrument.
@@ -297,8 +299,10 @@ def test_hostile_text_is_inert_on_every_client_page(hostile):
     # The client with the hostile instrument and the hostile comments.
     at = hostile.app("ana", "client", **{CURRENT: hostile.clients["C-001"]})
     frames = [df.value for df in at.dataframe]
-    comments = next(f for f in frames if "Comment" in f.columns)
-    assert set(comments["Comment"]) <= set(VISIBLE)
+    # Comments are wrapped Markdown cards now: each hostile one is there, escaped only.
+    shown = "\n".join(bodies(at))
+    assert sum(plain(text) in shown for text in VISIBLE if "<script" in text) >= 2
+    _assert_inert(at)
     questions = set().union(*(set(f["Question"]) for f in frames if "Question" in f.columns))
     assert questions & set(VISIBLE)
     # The hostile instrument's title reaches Markdown only escaped.

@@ -125,6 +125,9 @@ def test_example_works_as_a_plugin(name, no_plugin_env):
         kit.plugins.register_commands(group)
         assert group.commands, "the example adds no command"
         return
+    if name == "notify":
+        check_notify_example(kit, module)
+        return
     hook = getattr(kit.plugins, name)
     called = hook(kit) if name == "register_pages" else hook()
     results = [entries for plugin, entries in called if plugin.name == module.__name__]
@@ -133,6 +136,25 @@ def test_example_works_as_a_plugin(name, no_plugin_env):
         assert isinstance(entry, RETURNS[name])
         if isinstance(entry, ScaleType | Scorer | AlertType):
             jsonschemas.validator(entry.schema)  # a valid JSON Schema
+
+
+def check_notify_example(kit, module, tmp: Path | None = None) -> None:
+    """The notify example delivers its own channel, and leaves the built-in ones alone."""
+    import datetime as dt
+    import tempfile
+
+    from alliance_kit.types import Notice
+
+    notice = Notice("alliance-kit-1", "An alert", "An alert needs attention.",
+                    "https://app.example/caseload", "safety", "North",
+                    dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assert module.CHANNELS and module.CHANNELS[0] in kit.plugins.channels()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pager.jsonl"
+        plugin, done = kit.plugins.notify(notice, module.CHANNELS[0], {"path": str(path)})
+        assert plugin.name == module.__name__ and done
+        assert "alliance-kit-1" in path.read_text("utf-8")
+    assert kit.plugins.notify(notice, "no-such-channel", {}) is None
 
 
 def test_example_instruments_and_packs_are_usable(no_plugin_env):

@@ -115,7 +115,8 @@ def test_log_out_for_each_role_is_audited_and_shows_the_login(clinic, username):
     assert not at.exception
     assert on_login_page(at)
     assert notices(at) == ["You have logged out."]
-    assert not [c for c in at.sidebar.caption if "Logged in as" in c.value]
+    assert not [c for c in [*at.sidebar.caption, *at.sidebar.markdown]
+                if "Logged in as" in c.value]
     assert ends(clinic, username) == [("logout", {"reason": "logout"})]
 
 

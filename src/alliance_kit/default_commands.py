@@ -13,7 +13,9 @@ from alliance_kit.hookspecs import hookimpl
 def register_commands(cli):
     from alliance_kit.cli import (
         authoring,
+        clients,
         instruments,
+        notify,
         psychometrics,
         schema,
         scoring,
@@ -30,5 +32,6 @@ def register_commands(cli):
         authoring.new, authoring.import_redcap, authoring.fhir_questionnaire_command,
         authoring.import_fhir_questionnaire,
         schema.schema_command,
+        clients.clients, notify.notify_group,
     ):
         cli.add_command(command)

@@ -84,7 +84,8 @@ def kiosk_pages() -> list[Page]:
 def admin_pages() -> list[Page]:
     """Exports (therapists, supervisors) and the admin pages (admins only)."""
     from alliance_kit.ui import exports_page
-    from alliance_kit.ui.admin import alerts, audit_log, instruments, users
+    from alliance_kit.ui.admin import alerts, audit_log, instruments, notifications, users
+    from alliance_kit.ui.admin import kiosk as kiosk_settings
 
     return [
         Page("Exports and reports", exports_page.render, "exports", ":material/download:",
@@ -94,6 +95,10 @@ def admin_pages() -> list[Page]:
         Page("Instruments per clinic", instruments.render, "admin-instruments",
              ":material/toggle_on:", "Admin", roles=ADMIN),
         Page("Alert settings", alerts.render, "admin-alerts", ":material/notifications:",
+             "Admin", roles=ADMIN),
+        Page("Notifications", notifications.render, "admin-notifications",
+             ":material/campaign:", "Admin", roles=ADMIN),
+        Page("Kiosk settings", kiosk_settings.render, "admin-kiosk", ":material/tablet:",
              "Admin", roles=ADMIN),
         Page("Audit log", audit_log.render, "admin-audit", ":material/history:", "Admin",
              roles=ADMIN),

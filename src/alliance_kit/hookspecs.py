@@ -144,3 +144,21 @@ def register_guidance():
     one is reported (``FILE: $.path: problem``) and left out. A pack whose ``id`` is already
     registered replaces the earlier one (the built-in pack is ``alliance-kit-motivation``).
     """
+
+
+@hookspec(firstresult=True)
+def notify(notice, channel, config):
+    """Called to deliver a notice that alerts need attention on one of a clinic's channels.
+
+    ``notice`` is a :class:`alliance_kit.types.Notice` (it holds no client data);
+    ``channel`` is the channel's name in the clinic's notification settings (``"email"``,
+    ``"webhook"``, or one a plugin delivers, such as ``"sms"``) and ``config`` its options.
+    Deliver it and return a short description of what was done (``"e-mailed 2
+    recipients"``), or None when this plugin does not deliver ``channel``. Raise when the
+    delivery fails: the failure is audited and the notice is tried again later.
+
+    Runs after the transaction that raised the alerts, in the app's background sender or
+    ``alliance-kit notify run``, **newest plugin first**, stopping at the first that returns
+    a result, so a plugin can replace a built-in channel. Built-in channels: ``email``
+    (SMTP) and ``webhook`` (an HTTPS POST of JSON).
+    """

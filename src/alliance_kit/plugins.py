@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         AlertType,
         AttendanceRule,
         Exporter,
+        Notice,
         Page,
         ScaleType,
         Scorer,
@@ -57,6 +58,7 @@ DEFAULT_PLUGINS = (
     "alliance_kit.default_commands",
     "alliance_kit.default_guidance",
     "alliance_kit.default_attendance",
+    "alliance_kit.default_notify",
 )
 #: The built-in plugins that add commands: all the command line loads to list its commands
 #: (``alliance-kit --help``), with every installed and local plugin. A test keeps it complete.
@@ -69,6 +71,10 @@ COMMAND_PLUGINS = (
 ENTRY_POINT_GROUP = "alliance_kit"
 DISABLE_ENV = "ALLIANCE_KIT_DISABLE_PLUGINS"
 PLUGINS_DIR_ENV = "ALLIANCE_KIT_PLUGINS_DIR"
+
+
+class DeliveryFailed(RuntimeError):
+    """A ``notify`` implementation failed to deliver a notice (the message says which)."""
 
 
 @dataclass
@@ -143,6 +149,31 @@ class Plugins:
     def register_commands(self, cli: click.Group) -> None:
         """Let every plugin add its commands to ``cli``."""
         self._call(self.manager.hook.register_commands, cli=cli)
+
+    def notify(self, notice: Notice, channel: str, config: dict[str, Any]
+               ) -> tuple[PluginInfo, str] | None:
+        """Deliver a notice on one channel: the newest plugin that delivers ``channel`` does
+        it. Returns (that plugin, what it did), or None when no plugin delivers the channel.
+        A plugin's exception is raised as :class:`DeliveryFailed` naming the plugin."""
+        by_name = {info.name: info for info in self.info}
+        for impl in reversed(self.manager.hook.notify.get_hookimpls()):
+            info = by_name.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "registered", None)
+            arguments = {"notice": notice, "channel": channel, "config": config}
+            try:
+                result = impl.function(*(arguments[name] for name in impl.argnames))
+            except Exception as exc:
+                raise DeliveryFailed(f"plugin {info.name}: {type(exc).__name__}: {exc}") from exc
+            if result is not None:
+                return info, str(result)
+        return None
+
+    def channels(self) -> tuple[str, ...]:
+        """Channel names some plugin says it delivers (its ``CHANNELS``; built-in: e-mail and
+        webhook)."""
+        found: list[str] = []
+        for impl in self.manager.hook.notify.get_hookimpls():
+            found += [c for c in getattr(impl.plugin, "CHANNELS", ()) if c not in found]
+        return tuple(found)
 
     def _call(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
         """Call one hook plugin by plugin, oldest first; a failing plugin becomes a problem."""
@@ -254,7 +285,8 @@ def _register(plugins: Plugins, plugin: object, name: str, source: str, version:
                if not caller.has_spec()]
     if unknown:
         manager.unregister(plugin)
-        known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("register_")))
+        known = ", ".join(sorted(n for n, spec in vars(hookspecs).items()
+                                 if hasattr(spec, "alliance_kit_spec")))
         plugins.problems.append(Problem(f"plugin {name}", "$", f"not loaded: it implements "
                                         f"unknown hook(s) {', '.join(unknown)} (known: {known})"))
         return

@@ -7,6 +7,7 @@ and return an instance from the matching ``register_*`` hook.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -237,6 +238,26 @@ class Widget:
 
     scale_type: str
     render: Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message that alerts need a person's attention (see the ``notify`` hook).
+
+    It carries no client data: ``subject`` and ``text`` say only that an alert needs
+    attention, in the clinic's language, and ``link`` is where staff log in to see it.
+    ``id`` names this notice (the same on every retry, so a receiver can drop repeats);
+    ``severity`` ("safety" or "warning") and ``clinic`` (the team's name) let a plugin
+    choose where to send it.
+    """
+
+    id: str
+    subject: str
+    text: str
+    link: str
+    severity: str
+    clinic: str
+    created_at: dt.datetime
 
 
 #: Who can be shown a page: nobody logged in, a kiosk hand-over, or a staff role.

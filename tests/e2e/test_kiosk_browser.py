@@ -99,7 +99,7 @@ def test_spanish_keyboard_and_staff_unlock(tablet, server, seeded, artifacts, ax
     data, _ = seeded
     services = services_for(data.url)
     enter_code(page, server, new_code(services, data.other_client_id, None))
-    page.get_by_text("Español").tap()
+    page.get_by_role("radio", name="Español").tap()
     page.get_by_role("heading", name="Revisión breve de la sesión").wait_for()
     settle(page)
     assert wait_count(page.get_by_text("Todavía sin responder"), 4) == 4
@@ -113,15 +113,16 @@ def test_spanish_keyboard_and_staff_unlock(tablet, server, seeded, artifacts, ax
     assert serious(axe(page, axe_path)) == []
 
     # Staff leave through the locked screen with the PIN; the answers are dropped.
-    page.get_by_role("button", name="Staff").tap()
+    page.get_by_role("button", name="Personal").tap()
     page.get_by_role("heading", name="Preguntas en curso").wait_for()
     settle(page)
-    page.get_by_text("Staff: unlock this tablet").tap()
-    page.get_by_label("Staff PIN").fill("000000")
-    page.get_by_role("button", name="Unlock with PIN").tap()
+    # On a Spanish kiosk the staff unlock is in Spanish too.
+    page.get_by_text("Personal: desbloquear esta tableta").tap()
+    page.get_by_label("PIN del personal").fill("000000")
+    page.get_by_role("button", name="Desbloquear con el PIN").tap()
     page.get_by_text("Wrong PIN.").wait_for()
-    page.get_by_label("Staff PIN").fill(PIN)
-    page.get_by_role("button", name="Unlock with PIN").tap()
+    page.get_by_label("PIN del personal").fill(PIN)
+    page.get_by_role("button", name="Desbloquear con el PIN").tap()
     page.get_by_role("button", name="Log in").wait_for()
     settle(page)
     shot(page, artifacts, "portrait-7-unlocked")

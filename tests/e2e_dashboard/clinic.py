@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hostile_strings import VISIBLE, short
+from hostile_strings import VISIBLE, add_legacy_client, short
 
 import alliance_kit
 from alliance_kit.clinic import accounts
@@ -129,8 +129,8 @@ def build_clinic(url: str, kit: alliance_kit.Kit, *, hostile: bool = False,
         for index, code in enumerate(codes):
             owner = "ana" if index < 6 else "ben"
             story = STORIES[index] if index < len(STORIES) else None
-            client_id = batch.add_client(system, code, therapist_ids=[users[owner]],
-                                         started_on=today - dt.timedelta(weeks=sessions))
+            client_id = add_legacy_client(batch, system, code, therapist_ids=[users[owner]],
+                                          started_on=today - dt.timedelta(weeks=sessions))
             clients[code] = client_id
             for instrument_id, timing, every in (("ors", "session-start", 1),
                                                  ("phq-9", "session-start", 4),

@@ -29,8 +29,14 @@ def log_in(page, url: str, username: str = "ana") -> float:
     return time.perf_counter() - started
 
 
+def open_button(page):
+    """The first "Open" button of the page's own (not a select box's "Open" chevron)."""
+    return page.locator("[data-testid=stMain] [data-testid^=stBaseButton-]",
+                        has_text="Open").first
+
+
 def open_first_card(page) -> None:
-    page.get_by_role("button", name="Open").first.click()
+    open_button(page).click()
     page.get_by_role("heading", name="Open alerts").wait_for(timeout=30_000)
     page.locator(".vega-embed:visible").first.wait_for(timeout=30_000)
 
@@ -73,7 +79,7 @@ def test_hostile_text_stays_inert_in_the_browser(browser, hostile_server, artifa
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, hostile_server.url)
     page.screenshot(path=artifacts / "hostile-1-caseload.png")
-    page.get_by_role("button", name="Open").first.click()
+    open_button(page).click()
     page.get_by_role("heading", name="Open alerts").wait_for(timeout=30_000)
     page.locator(".vega-embed:visible").first.wait_for(timeout=30_000)
     page.screenshot(path=artifacts / "hostile-2-client.png")

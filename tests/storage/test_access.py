@@ -306,6 +306,14 @@ def test_administration_needs_the_right_role(services, store, world):
     assert services.rescore(w.adm).empty
 
 
+@covers("recode_client")
+def test_recoding_another_therapists_client_is_denied(services, store, world):
+    w = world
+    denied(services.recode_client, store, w.ben, w.c_ana, "C-renamed")
+    denied(services.recode_client, store, kiosk(w.c_ana), w.c_ana, "C-renamed")
+    assert services.recode_client(w.ana, w.c_ana, "C-renamed") == "C-renamed"
+
+
 @covers("caseload", "client_history", "answers", "open_alerts", "acknowledge_alert",
         "export_responses", "add_session", "assign")
 def test_kiosk_may_only_submit(services, store, world):

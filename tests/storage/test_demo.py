@@ -16,7 +16,7 @@ from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.demo import DEMO_PASSWORD, STORYLINES, DemoRefused, build_demo
 from alliance_kit.clinic.demo_attendance import ATTENDANCE_STORYLINES
 from alliance_kit.store import migrate, open_store
-from alliance_kit.store.models import Client, Episode, Response, User
+from alliance_kit.store.models import Alert, Assignment, Client, Episode, Response, User
 from alliance_kit.store.models import Session as SessionRow
 
 SYSTEM = Actor.system("test:demo")
@@ -110,8 +110,22 @@ def test_demo_command_builds_the_promised_clinic(kit, database_url, store, servi
     model = next(m for m in data["models"] if m["instrument"] == "srs")
     assert model["ci_low"] > 1 and model["n"] >= 200
     with store.read() as session:
-        sources = set(session.execute(select(Response.source)).scalars())
-    assert sources == {"kiosk"}
+        sources = dict(session.execute(select(Response.instrument_id, Response.source)
+                                       .distinct()).all())
+        assigned = set(session.execute(select(Assignment.instrument_id)).scalars())
+        dated = session.execute(
+            select(Alert.raised_at, Response.submitted_at, SessionRow.date)
+            .join(Response, Response.id == Alert.response_id)
+            .join(SessionRow, SessionRow.id == Response.session_id)).all()
+    # The licensed ORS and SRS came from paper forms; the kiosk gives what we ship wording for.
+    assert sources == {"ors": "staff", "srs": "staff", "phq-9": "kiosk",
+                       "session-checkin": "kiosk"}
+    assert assigned == {"phq-9", "session-checkin"}
+    assert all(kit.can_administer(i, "en") == (True, "") for i in assigned)
+    # Alerts carry the day of the session whose answers raised them, not the build day.
+    assert dated and all(raised == submitted and raised.date() == day
+                         for raised, submitted, day in dated)
+    assert len({day for _, _, day in dated}) > 10
 
     # Run again: refused without --if-missing, a no-op with it.
     again = CliRunner().invoke(cli, ["demo", "--database", database_url], obj=kit)

@@ -28,6 +28,7 @@ from alliance_kit.clinic.access import STAFF_ROLES, Actor, require_active, requi
 from alliance_kit.store import audit
 from alliance_kit.store.engine import Store
 from alliance_kit.store.models import Team, User, utcnow
+from alliance_kit.store.names import check_name
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -197,9 +198,10 @@ def create_user(store: Store, actor: Actor, username: str, role: str, *,
     require_staff(actor, "admin")
     if role not in STAFF_ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
-    username = username.strip()
+    username = check_name(username, "username")
     if not username or len(username) > 64:
         raise ValueError("a username of 1 to 64 characters is needed")
+    display_name = check_name(display_name, "the name")
 
     def work(session: Session) -> int:
         require_active(session, actor)

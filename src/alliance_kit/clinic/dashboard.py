@@ -44,6 +44,7 @@ from alliance_kit.kit import Kit
 from alliance_kit.store import audit
 from alliance_kit.store.models import Assignment, CareTeam, Episode, Response, Score, User
 from alliance_kit.store.models import Session as SessionRow
+from alliance_kit.store.names import visible
 
 CLINICIANS = ("therapist", "supervisor", "admin")
 TIMINGS = ("session-start", "session-end")
@@ -82,8 +83,9 @@ def client_summary(services: Services, actor: Actor, client_id: int) -> ClientSu
             select(func.count(SessionRow.id), func.max(SessionRow.date))
             .where(SessionRow.client_id == client_id, SessionRow.status == "attended")
         ).one()
-        summary = ClientSummary(client.id, client.code, client.initials, client.active,
-                                therapists, started, int(count or 0), last)
+        summary = ClientSummary(client.id, visible(client.code), client.initials,
+                                client.active, tuple(map(visible, therapists)), started,
+                                int(count or 0), last)
     write_audit(services.store, actor, "view", "client-summary", client_id, client_id)
     return summary
 
@@ -460,7 +462,8 @@ def visible_clients(services: Services, actor: Actor) -> pd.DataFrame:
             .order_by(Client.code)
         ).all()
     write_audit(services.store, actor, "view", "client-list", None, None, {"clients": len(rows)})
-    return pd.DataFrame(rows, columns=["client_id", "code"])
+    return pd.DataFrame([(client_id, visible(code)) for client_id, code in rows],
+                        columns=["client_id", "code"])
 
 
 def group_alerts(alerts: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,12 @@ Storylines the summary names by client code: an SRS rupture at the latest sessio
 reliable ORS improvement, a reliable ORS deterioration, and a PHQ-9 item-9 safety alert;
 and for attendance (:mod:`alliance_kit.clinic.demo_attendance`) a no-show after a rupture,
 a no-show streak, a client not seen for weeks, one who dropped out and one who completed.
-Alerts from before each client's latest session are acknowledged, as a clinic would have.
+Alerts from before each client's latest session are acknowledged, as a clinic would have;
+every answer and alert is dated at its session.
+
+The kiosk gives the PHQ-9 and the session check-in (wording ships with alliance_kit), so a
+hand-over works out of the box; the ORS and SRS, whose wording is licensed, come from the
+clinic's paper forms and are entered by staff.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ STORYLINES = {
     "ors-deterioration": "ORS reliably worse than at the first session (alert)",
     "phq9-safety": "PHQ-9 item 9 answered above 0 at the latest session (safety alert)",
 }
+#: Licensed instruments whose answers the demo clinic types in from paper forms.
+PAPER_FORMS = ("ors", "srs")
 COMMENTS = (
     "More time on what happened this week, please.",
     "The breathing exercise helped.",
@@ -207,11 +214,10 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
     when = demo_attendance.schedule(plan, srs, last, today, seed)
     client_id = services.add_client(system, code, therapist_ids=[therapist_id],
                                     started_on=when.first)
-    services.assign(system, client_id, "ors", timing="session-start")
+    # What the kiosk gives from now on: instruments whose wording ships with alliance_kit.
+    # The ORS and SRS history came from the clinic's licensed paper forms, typed in.
     services.assign(system, client_id, "phq-9", timing="session-start", every=4)
-    services.assign(system, client_id, "srs", timing="session-end")
-    if plan["checkin"]:
-        services.assign(system, client_id, "session-checkin", timing="session-end")
+    services.assign(system, client_id, "session-checkin", timing="session-end")
     recovery = recovery_plan(services, system, seed, code, client_id, n)
     kiosk = Actor.kiosk(client_id, therapist)
     raised, story_alerts, responses, first_ors = 0, set(), 0, None
@@ -231,10 +237,12 @@ def _client(services: Services, kit: Kit, system: Actor, seed: int, code: str,
         due.append(("srs", _split(kit, "srs", srs[number - 1], rng)))
         if plan["checkin"]:
             due.append(("session-checkin", _checkin(srs[number - 1], rng)))
-        for instrument_id, answers in due:
+        for minutes, (instrument_id, answers) in enumerate(due, start=5):
+            paper = instrument_id in PAPER_FORMS
             saved = services.submit_response(
-                kiosk, client_id=client_id, instrument_id=instrument_id, answers=answers,
-                session_id=session_id, source="kiosk", started_at=start,
+                system if paper else kiosk, client_id=client_id, instrument_id=instrument_id,
+                answers=answers, session_id=session_id, source="staff" if paper else "kiosk",
+                started_at=start, submitted_at=start + dt.timedelta(minutes=minutes),
                 idempotency_key=str(uuid.uuid5(
                     DEMO_NAMESPACE, f"{seed}:{code}:{number}:{instrument_id}")))
             responses += 1
@@ -399,10 +407,12 @@ def recovery_session(services: Services, kiosk: Actor, seed: int, code: str,
     """Submit what is due at one session through the kiosk; (responses, alerts raised)."""
     rng = np.random.default_rng([seed, 14, number, int(code.rsplit("-", 1)[1])])
     count = alerts = 0
-    for instrument_id, answers, attributes in _recovery_answers(plan, number, rng):
+    answered = _recovery_answers(plan, number, rng)
+    for minutes, (instrument_id, answers, attributes) in enumerate(answered, start=30):
         saved = services.submit_response(
             kiosk, client_id=client_id, instrument_id=instrument_id, answers=answers,
             session_id=session_id, source="kiosk", started_at=start, attributes=attributes,
+            submitted_at=start + dt.timedelta(minutes=minutes),
             language=plan["language"], idempotency_key=str(uuid.uuid5(
                 DEMO_NAMESPACE, f"{seed}:{code}:{number}:{instrument_id}")))
         count, alerts = count + 1, alerts + len(saved.alerts)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from alliance_kit.store import audit, keys, migrate
+from alliance_kit.store import audit, keys, migrate, names
 from alliance_kit.store.engine import Store, StoreError, open_store
 from alliance_kit.store.integrity import payload_hash
 from alliance_kit.store.models import Response
@@ -34,7 +34,8 @@ class CheckReport:
 
 
 def check(store: Store) -> CheckReport:
-    """Schema revision, SQLite integrity and foreign keys, and the audit chain."""
+    """Schema revision, SQLite integrity and foreign keys, the audit chain, the submitted
+    answers, and client codes and staff names (see :mod:`alliance_kit.store.names`)."""
     report = CheckReport()
     revision, newest = migrate.current(store), migrate.head()
     report.checked.append(f"schema revision {revision}")
@@ -62,6 +63,9 @@ def check(store: Store) -> CheckReport:
                 checked, changed = _verify_payloads(session)
                 report.checked.append(f"submitted answers ({checked} responses)")
                 report.problems += changed
+                checked, unsafe = names.stored_name_problems(session)
+                report.checked.append(f"client codes and staff names ({checked} rows)")
+                report.problems += unsafe
         except StoreError as exc:
             report.problems.append(str(exc))
         except (DBAPIError, ValueError, TypeError) as exc:

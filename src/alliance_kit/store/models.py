@@ -297,3 +297,39 @@ class WhatWorksNote(Base):
     approach: Mapped[str] = mapped_column(Text, default="")
     #: Guidance entries picked: [{"pack", "id", "title"}], titles as they were then.
     guidance: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Notification(Base):
+    """One message to send about alerts, on one of a clinic's channels (the outbox).
+
+    Written in the transaction that raised the alerts, delivered after it, retried until it
+    goes through or the attempts run out. The message itself holds no client data.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "delivered_at", "gave_up_at",
+                            "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The clinic (team) whose settings say where it goes; None: staff without a team.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    channel: Mapped[str] = mapped_column(String(40))
+    #: The response whose alerts it is about (for the audit trail, never in the message).
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    severity: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]
+    gave_up_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertOpening(Base):
+    """A member of staff opened the client page showing an alert: its banner goes away."""
+
+    __tablename__ = "alert_openings"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance_kit.ui.text import (
+    DASH,
     alert_rule_words,
     asked_when,
     bands_words,
@@ -210,6 +211,7 @@ def _table(rows: list[dict], key: str, widths: dict[str, int]) -> None:
                  for column in frame.columns for value in frame[column]), default=1)
     st.dataframe(
         frame, hide_index=True, key=f"{KEY}:{key}", width="stretch", height="content",
+        placeholder=DASH,
         # Streamlit wraps cell text only when rows are taller than 4rem (64px).
         row_height=None if lines <= 1 else 68 if lines <= 3 else 88,
         column_config={

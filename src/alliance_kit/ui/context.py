@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from alliance_kit.clinic.access import Actor
 from alliance_kit.clinic.accounts import Account
 from alliance_kit.clinic.services import Services
+from alliance_kit.i18n import t
 from alliance_kit.kit import Kit
 from alliance_kit.types import ANONYMOUS
 
@@ -21,6 +23,13 @@ class App:
     store_error: str | None
     account: Account | None
     role: str = ANONYMOUS
+    #: The language staff chose for the app's own words (pages that are translated use it).
+    language: str = "en"
+
+    @property
+    def translate(self) -> Callable[[str], str]:
+        """The gettext function for :attr:`language` (bind it as ``_`` in a page)."""
+        return t(self.language)
 
     @property
     def actor(self) -> Actor:

@@ -14,12 +14,14 @@ import streamlit as st
 from alliance_kit.clinic import sso, staff_sessions
 from alliance_kit.clinic.accounts import Account
 from alliance_kit.clinic.services import Services
+from alliance_kit.i18n import N_, t
 from alliance_kit.ui import session
-from alliance_kit.ui.text import plain
 
 #: Longest wait between the idle watcher's checks, in seconds.
 WATCH_EVERY = 15.0
 
+
+LOG_OUT = N_("Log out")
 
 def current_account(services: Services | None) -> Account | None:
     """The logged-in account for this run, or None (a login that just ended is audited and,
@@ -47,12 +49,12 @@ def sso_logged_in() -> bool:
     return configured and bool(st.user.to_dict().get("is_logged_in", False))
 
 
-def sidebar(services: Services | None, account: Account) -> None:
-    """"Logged in as ...", the Log out button, and the idle watcher (staff pages only)."""
+def sidebar(services: Services | None, account: Account, language: str = "en") -> None:
+    """The Log out button and the idle watcher (staff pages only; "Logged in as" is drawn
+    with the page links by :func:`alliance_kit.ui.navigation.sidebar`)."""
     with st.sidebar:
-        st.caption(f"Logged in as {plain(account.display_name)} ({account.role})")
-        st.button("Log out", key="app:logout", icon=":material/logout:", on_click=log_out,
-                  args=(services,))
+        st.button(t(language)(LOG_OUT), key="app:logout", icon=":material/logout:",
+                  on_click=log_out, args=(services,))
     idle_watch(services)
 
 

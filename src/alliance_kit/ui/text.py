@@ -8,6 +8,7 @@ goes through :func:`plain` first. Tables go to st.dataframe, which never renders
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,24 @@ if TYPE_CHECKING:
 #: of them (not only * _ [ ] ...) also neutralises Streamlit's directives (:red[..], $..$).
 _ESCAPES = str.maketrans({char: "\\" + char for char in string.punctuation})
 
+#: What a table shows where a value is missing (``st.dataframe(..., placeholder=DASH)``).
+DASH = "—"
+
 OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
 
+#: Streamlit's Markdown turns web and e-mail addresses into links after parsing, escapes or
+#: not (GFM "autolink literals"). A word joiner (U+2060: no width, no break) where the
+#: patterns need ``://``, ``www.`` or ``@`` keeps the text looking as written but inert.
+_JOINER = "\u2060"
+_AUTOLINKS = re.compile(r"(?<=:)(?=//)|(?i:\bwww)(?=\.)|@")
+
+
 def plain(text: object) -> str:
-    """Text as Markdown that renders exactly as written: every punctuation mark escaped."""
-    return str(text).translate(_ESCAPES)
+    """Text as Markdown that renders exactly as written: every punctuation mark escaped, and
+    no address turned into a link."""
+    text = _AUTOLINKS.sub(lambda m: m.group(0) + _JOINER, str(text))
+    return text.translate(_ESCAPES)
 
 
 def number(value: Any) -> str:

@@ -17,6 +17,7 @@ entry for every hand-over, code made, code used (or refused) and unlock (or fail
 
 from __future__ import annotations
 
+from alliance_kit.clinic.kiosk import screen
 from alliance_kit.clinic.kiosk.answers import (
     asked_items,
     collect_answers,
@@ -47,6 +48,18 @@ from alliance_kit.clinic.kiosk.pin import (
     set_pin,
     tablet_wait,
 )
+from alliance_kit.clinic.kiosk.plan import (
+    NEW_SESSION,
+    HandoverPlan,
+    cannot_give,
+    plan_handover,
+)
+from alliance_kit.clinic.kiosk.screen import (
+    default_language,
+    safety_lines,
+    set_default_language,
+    set_safety_texts,
+)
 from alliance_kit.clinic.kiosk.state import (
     Handover,
     KioskState,
@@ -64,3 +77,8 @@ __all__ = [
     "problems_by_item", "progress", "record_unlock", "redeem_code", "set_idle_minutes",
     "set_pin", "start_handover", "submit",
 ]
+# The hand-over page's defaults.
+__all__ += ["NEW_SESSION", "HandoverPlan", "cannot_give", "plan_handover"]
+# What a clinic sets for its kiosk screens.
+__all__ += ["default_language", "safety_lines", "screen", "set_default_language",
+            "set_safety_texts"]

@@ -22,6 +22,7 @@ from alliance_kit.clinic.services import Services
 from alliance_kit.store import audit
 from alliance_kit.store.models import Assignment, Client, Response
 from alliance_kit.store.models import Session as SessionRow
+from alliance_kit.store.names import visible
 
 TIMINGS = ("session-end", "session-start")
 
@@ -57,7 +58,7 @@ def clients_for(services: Services, actor: Actor) -> list[tuple[int, str]]:
         ).all()
         audit.append(session, actor=actor.label, action="view", entity="clients",
                      details={"clients": len(rows), "for": "handover"})
-        return [(r.id, r.code) for r in rows]
+        return [(r.id, visible(r.code)) for r in rows]
 
     return services.store.write(work)
 

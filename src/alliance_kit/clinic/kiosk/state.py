@@ -59,6 +59,9 @@ class KioskState:
     errors: dict[str, str] = field(default_factory=dict)
     #: Why the tablet locked ("idle"), for the locked screen.
     notice: str | None = None
+    #: The answers of this hand-over raised a safety alert: the thank-you screen asks the
+    #: client to tell staff now (never why, never a score).
+    safety: bool = False
 
     @property
     def locked(self) -> bool:
@@ -72,7 +75,7 @@ class KioskState:
         return self.handover.instruments[self.step]
 
     def begin(self, handover: Handover, now: float | None = None) -> None:
-        self.handover, self.step, self.thanks = handover, 0, False
+        self.handover, self.step, self.thanks, self.safety = handover, 0, False, False
         self.language = handover.language
         self.save_failed, self.errors, self.notice = None, {}, None
         self.started_at = utcnow()
@@ -98,6 +101,7 @@ class KioskState:
         """Forget the client: the tablet shows the locked screen."""
         self.handover, self.step, self.thanks = None, 0, False
         self.save_failed, self.started_at, self.errors = None, None, {}
+        self.safety = False
 
 
 def answer_key(instrument_id: str, item_id: str) -> str:

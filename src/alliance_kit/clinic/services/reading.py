@@ -29,6 +29,7 @@ from alliance_kit.store.models import (
     Score,
 )
 from alliance_kit.store.models import Session as SessionRow
+from alliance_kit.store.names import visible as shown_name
 
 
 class Reading(ServiceBase):
@@ -71,7 +72,8 @@ class Reading(ServiceBase):
             outcome = latest.get((client_id, "outcome"), (None, None, None))
             top = min((r for r, _ in mine), default=None)
             rows.append({
-                "client_id": client_id, "code": code, "last_session": last.get(client_id),
+                "client_id": client_id, "code": shown_name(code),
+                "last_session": last.get(client_id),
                 "alliance_instrument": alliance[0], "alliance": alliance[1],
                 "alliance_trend": alliance[2], "outcome_instrument": outcome[0],
                 "outcome": outcome[1], "open_alerts": len(mine),
@@ -185,6 +187,7 @@ class Reading(ServiceBase):
         write_audit(self.store, actor, "view", "alerts", None, client_id, {"rows": len(rows)})
         if rows.empty:
             return rows
+        rows["code"] = rows["code"].map(shown_name)  # shown: hidden characters made visible
         rows["rank"] = rows["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
         return rows.sort_values(["rank", "raised_at"], ascending=[True, False]).drop(
             columns="rank").reset_index(drop=True)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alliance_kit.clinic import settings
+from alliance_kit.clinic import notify, settings
 from alliance_kit.clinic.access import (
     Actor,
     require_client,
@@ -35,6 +35,7 @@ from alliance_kit.store.models import (
     Alert,
     Response,
     Score,
+    utcnow,
 )
 from alliance_kit.store.models import Session as SessionRow
 
@@ -88,6 +89,7 @@ class Submitting(ServiceBase):
         attributes: Mapping[str, Any] | None = None,
         replaces_id: int | None = None,
         complete: bool = True,
+        submitted_at: dt.datetime | None = None,
     ) -> Submitted:
         """Validate, score and store one response with its scores, alerts and audit entry.
 
@@ -96,9 +98,15 @@ class Submitting(ServiceBase):
         Raises InvalidResponses (nothing written) when an answer breaks the rules.
         ``complete=False`` lets required items be blank (a paper form entered by staff);
         the scores' missing-data rules and ``when_missing`` alerts then take over.
+        ``submitted_at`` is when the answers were given if not now (a paper form typed in
+        later, the demo's past sessions); the alerts they raise carry the same time.
         """
         if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
             raise ValueError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is needed")
+        if submitted_at is not None and submitted_at.tzinfo is None:
+            raise ValueError("submitted_at needs a time zone (e.g. datetime.UTC)")
+        if submitted_at is not None and submitted_at > utcnow() + dt.timedelta(minutes=5):
+            raise ValueError(f"submitted_at {submitted_at:%Y-%m-%d %H:%M} is in the future")
         instrument = self.kit.instrument(instrument_id)
         answers = _json_safe(answers)
         attributes = _json_safe(attributes or {})
@@ -134,23 +142,29 @@ class Submitting(ServiceBase):
                 instrument_version=instrument.version, language=language, answers=answers,
                 attributes=attributes, source=source, started_at=started_at,
                 entered_by=actor.user_id, replaces_id=replaces_id, payload_hash=digest,
+                submitted_at=submitted_at or utcnow(),
             )
             session.add(response)
             session.flush()
             scores, alerts = self._store_scores_and_alerts(session, instrument, response,
                                                            result)
+            queued.append(notify.queue(session, client_id, response.id, alerts))
             audit.append(session, actor=actor.label, action="submit", entity="response",
                          entity_id=response.id, client_id=client_id,
                          details={"instrument": instrument.id, "source": source,
                                   "alerts": [a["rule_id"] for a in alerts]})
             return Submitted(response.id, True, scores, alerts)
 
+        queued: list[int] = []
         try:
-            return self.store.write(work)
+            submitted = self.store.write(work)
         except IntegrityError as collision:
             # Two submissions with one key raced: the other one won. Return what it stored.
             return self.store.write(partial(self._after_collision, actor, idempotency_key,
                                             digests, collision))
+        if queued and queued[-1]:
+            notify.wake()  # the app's sender delivers it now rather than within 30 s
+        return submitted
 
     def _after_collision(self, actor: Actor, key: str, digests: tuple[str, ...],
                          collision: IntegrityError, session: Session) -> Submitted:
@@ -239,7 +253,7 @@ class Submitting(ServiceBase):
             session.add(Alert(response_id=response.id, client_id=response.client_id,
                               instrument_id=instrument.id, rule_id=row.alert,
                               rule_type=row.type, severity=row.severity, value=value,
-                              message=message))
+                              message=message, raised_at=response.submitted_at))
             alerts.append({"rule_id": row.alert, "severity": row.severity, "value": value,
                            "message": message})
         return scores, alerts

@@ -16,7 +16,8 @@ from alliance_kit.ui.context import App
 def services_or_stop(app: App) -> Services:
     """The services, or an error on the page and a stop when the database is unusable."""
     if app.services is None:
-        st.error("The database cannot be opened.", icon=":material/error:")
+        _ = app.translate
+        st.error(_("The database cannot be opened."), icon=":material/error:")
         st.text(app.store_error or "")
         st.stop()
     return app.services

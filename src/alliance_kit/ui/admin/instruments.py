@@ -14,31 +14,32 @@ KEY = "admin:instruments"
 
 def render(app: App) -> None:
     services = services_or_stop(app)
+    _ = app.translate
     kit, store = app.kit, services.store
-    st.title("Instruments per clinic")
-    st.caption("A clinic gives only the instruments switched on here; stored answers to one "
-               "switched off stay, and can still be viewed and exported.")
+    st.title(_("Instruments per clinic"), anchor=False)
+    st.caption(_("A clinic gives only the instruments switched on here; stored answers to one "
+                 "switched off stay, and can still be viewed and exported."))
     teams = admin.teams(store)
-    team = st.selectbox("Clinic (team)", [*teams, None], key=f"{KEY}:team",
-                        format_func=lambda t: "staff without a team" if t is None
+    team = st.selectbox(_("Clinic (team)"), [*teams, None], key=f"{KEY}:team",
+                        format_func=lambda t: _("staff without a team") if t is None
                         else teams[t])
     enabled = set(settings.enabled_instruments(store, kit, team))
     with st.form(f"{KEY}:form:{team}"):
         chosen = []
         for instrument_id in sorted(kit.instruments):
             instrument = kit.instruments[instrument_id]
-            label = f"{instrument_id} — {instrument.text(instrument.title)}"
+            label = f"{instrument_id} — {instrument.text(instrument.title, app.language)}"
             if not instrument.validated:
-                label += " (not a validated instrument)"
+                label += f" ({_('not a validated instrument')})"
             if st.checkbox(plain(label), value=instrument_id in enabled,
                            key=f"{KEY}:{team}:{instrument_id}"):
                 chosen.append(instrument_id)
-        submitted = st.form_submit_button("Save", type="primary")
+        submitted = st.form_submit_button(_("Save"), type="primary")
     if submitted:
         try:
             saved = settings.set_enabled_instruments(store, app.actor, kit, team, chosen)
         except (ValueError, PermissionError) as exc:
             st.error(plain(exc), icon=":material/error:")
             return
-        st.success(f"Saved: {len(saved)} of {len(kit.instruments)} instruments on.",
-                   icon=":material/check_circle:")
+        st.success(_("Saved: {count} of {total} instruments on.").format(
+            count=len(saved), total=len(kit.instruments)), icon=":material/check_circle:")

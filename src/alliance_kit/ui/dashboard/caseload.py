@@ -8,7 +8,7 @@ import streamlit as st
 from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.ui.context import App
-from alliance_kit.ui.dashboard import attendance_caseload
+from alliance_kit.ui.dashboard import attendance_caseload, live
 from alliance_kit.ui.dashboard.alerts import alert_line
 from alliance_kit.ui.dashboard.common import (
     KEY,
@@ -19,7 +19,7 @@ from alliance_kit.ui.dashboard.common import (
     ready,
     show_flash,
 )
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 #: Clients shown as cards under "Needs attention" (the rest are in the table).
 CARDS = 6
@@ -34,6 +34,7 @@ def render(app: App) -> None:
         return
     show_flash()
     attendance_caseload.check_alerts(app)
+    live.banner(app)
     try:
         caseload = app.services.caseload(app.actor)
         alerts = app.services.open_alerts(app.actor)
@@ -99,7 +100,7 @@ def _table(caseload: pd.DataFrame) -> None:
     generation = st.session_state.get(f"{KEY}:generation", 0)
     event = st.dataframe(
         styled, key=f"{KEY}:caseload:{generation}", hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row",
+        on_select="rerun", selection_mode="single-row", placeholder=DASH,
         column_config={
             "Flag": st.column_config.TextColumn("Flag", width="small", pinned=True),
             "Client": st.column_config.TextColumn("Client", width="small", pinned=True),

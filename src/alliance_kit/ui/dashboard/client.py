@@ -11,10 +11,11 @@ from alliance_kit.clinic import dashboard as data
 from alliance_kit.clinic.access import AccessDenied
 from alliance_kit.engine.definitions import Instrument
 from alliance_kit.ui.context import App
-from alliance_kit.ui.dashboard import attendance_client, recovery
+from alliance_kit.ui.dashboard import attendance_client, live, recovery
 from alliance_kit.ui.dashboard.alerts import alert_panel
+from alliance_kit.ui.dashboard.comments import comments_list
 from alliance_kit.ui.dashboard.common import CURRENT, KEY, open_caseload, ready, show_flash
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 
 def render(app: App) -> None:
@@ -25,6 +26,8 @@ def render(app: App) -> None:
     if client_id is None:
         return
     try:
+        live.opened(app, client_id)
+        live.banner(app)
         _client(app, client_id)
     except AccessDenied as exc:
         st.error(plain(str(exc)), icon=":material/block:")
@@ -150,11 +153,7 @@ def _answers(app: App, responses: pd.DataFrame) -> None:
     order = data.instrument_order(kit, list(latest["instrument_id"]))
     notes = data.comments(responses, kit)
     if not notes.empty:
-        st.markdown("**Comments**, newest first")
-        st.dataframe(notes, hide_index=True, width="stretch", key=f"{KEY}:comments",
-                     column_config={"Comment": st.column_config.TextColumn(width="large"),
-                                    "Date": st.column_config.DatetimeColumn(
-                                        format="DD MMM YYYY")})
+        comments_list(notes)
     for instrument_id in order:
         instrument = kit.instruments.get(instrument_id)
         if instrument is None:
@@ -165,7 +164,7 @@ def _answers(app: App, responses: pd.DataFrame) -> None:
         where = f"session {int(session)}, " if pd.notna(session) else ""
         st.markdown(f"**{plain(instrument.label())}** · {plain(where + when)}")
         st.dataframe(data.answers_table(kit, instrument, row["answers"]), hide_index=True,
-                     width="stretch", key=f"{KEY}:answers:{instrument_id}",
+                     width="stretch", key=f"{KEY}:answers:{instrument_id}", placeholder=DASH,
                      column_config={"Item": st.column_config.TextColumn(width="small"),
                                     "Question": st.column_config.TextColumn(width="large"),
                                     "Answer": st.column_config.TextColumn(width="small")})
@@ -185,7 +184,8 @@ def _assignments(app: App, client_id: int) -> None:
             From=rows["first_session"].map(lambda n: f"session {n}"),
             Status=rows["active"].map({True: "active", False: "stopped"}),
         )[["Instrument", "When", "Every", "From", "Status"]]
-        st.dataframe(shown, hide_index=True, width="stretch", key=f"{KEY}:assignments")
+        st.dataframe(shown, hide_index=True, width="stretch", key=f"{KEY}:assignments",
+                     placeholder=DASH)
         labels = {int(r.assignment_id): f"{r.instrument_id} · {r.timing} · "
                   f"{'active' if r.active else 'stopped'}" for r in rows.itertuples()}
         pick, act = st.columns([3, 1], vertical_alignment="bottom")

@@ -15,7 +15,9 @@ KEY = "kiosk-code"
 def render(app: App) -> None:
     """The "Enter a code" page (for a tablet in the anonymous state)."""
     common.style()
-    current = kiosk.KioskState(language=st.session_state.get(f"{KEY}:lang", "en"))
+    store = app.services.store if app.services else None
+    current = kiosk.KioskState(language=st.session_state.get(f"{KEY}:lang")
+                               or kiosk.default_language(store))
     with st.container(key="kiosk-screen"):
         _ = common.language_picker(current, key=f"{KEY}:lang")
         st.title(_("Welcome"), anchor=False)

@@ -9,39 +9,24 @@ import streamlit as st
 
 from alliance_kit.clinic import kiosk
 from alliance_kit.i18n import N_, t
+from alliance_kit.store.engine import Store
+from alliance_kit.ui.kiosk import feedback as kiosk_feedback
+from alliance_kit.ui.kiosk.choice import choice
 from alliance_kit.ui.session import KIOSK_KEY
 
 LANGUAGES = {"en": N_("English"), "es": N_("Español")}
+FRESH_KEY = "alliance_kit:kiosk-fresh"
 QUESTIONNAIRE_URL, LOCKED_URL, CODE_URL, HANDOVER_URL = (
     "kiosk", "kiosk-locked", "code", "handover")
 
-#: Static styling for kiosk screens only: text of 18px and more (the root size scales every
-#: rem-sized element), options that are whole tappable boxes of 56px, big buttons.
-#: Own CSS, no user or definition text in it.
+#: Static styling for kiosk screens only: the root size scales every rem-sized element
+#: (text of 21 px, buttons and fields over 48 px high); the rest styles our own keyed
+#: containers. Streamlit's internal markup is left alone: answers are our own widget
+#: (choice.py). Own CSS, no user or definition text in it.
 CSS = """
 <style>
-html { font-size: 21px; }
-[data-testid="stMainBlockContainer"] { padding-top: 2rem; }
-.st-key-kiosk-screen h1 { font-size: 2.1rem; }
+html { font-size: 22px; }
 .st-key-kiosk-screen { max-width: 860px; margin: 0 auto; }
-.st-key-kiosk-screen p, .st-key-kiosk-screen li { font-size: 1rem; line-height: 1.5; }
-.st-key-kiosk-screen [data-testid="stWidgetLabel"] p { font-size: 1.05rem; font-weight: 600; }
-.st-key-kiosk-screen [role="radiogroup"] { gap: 10px; width: 100%; }
-.st-key-kiosk-screen [role="radiogroup"] > label {
-  min-height: 56px; width: 100%; margin: 0; padding: 10px 16px; box-sizing: border-box;
-  border: 2px solid #6b7a89; border-radius: 12px; align-items: center; cursor: pointer;
-  background: #ffffff; }
-.st-key-kiosk-screen [role="radiogroup"] > label:has(input:checked) {
-  border-color: #1f5f8b; background: #e3edf5; box-shadow: inset 0 0 0 2px #1f5f8b; }
-.st-key-kiosk-screen [role="radiogroup"] > label:has(input:focus-visible) {
-  outline: 3px solid #1f5f8b; outline-offset: 2px; }
-.st-key-kiosk-screen [role="radiogroup"] > label p { font-size: 1rem; }
-.st-key-kiosk-screen [data-testid="stHorizontalBlock"] [role="radiogroup"] > label {
-  width: auto; }
-.st-key-kiosk-screen button { min-height: 56px; font-size: 1rem; }
-.st-key-kiosk-screen button p { font-size: 1rem; }
-.st-key-kiosk-screen textarea, .st-key-kiosk-screen input { font-size: 1rem; }
-[class*="st-key-kiosk-lang"] [role="radiogroup"] > label { min-height: 48px; }
 [class*="st-key-kiosk-item-"] { border: 1px solid #c5d0db; border-radius: 14px;
   padding: 14px 16px; background: #fbfcfd; }
 </style>
@@ -83,6 +68,7 @@ def enter(handover: kiosk.Handover) -> None:
     kiosk.clear_answers(st.session_state)
     current.begin(handover)
     st.session_state[KIOSK_KEY] = current
+    st.session_state[FRESH_KEY] = True
     go(QUESTIONNAIRE_URL)
 
 
@@ -103,7 +89,7 @@ def _nowhere() -> None:  # a stand-in: st.switch_page matches pages by url path 
 
 
 def language_picker(current: kiosk.KioskState, key: str = "kiosk-lang") -> Callable[[str], str]:
-    """English / Español, switchable on the kiosk; returns the translate function."""
+    """English / Español as big buttons of our own; returns the translate function."""
 
     def changed() -> None:
         picked = st.session_state.get(key)
@@ -114,10 +100,23 @@ def language_picker(current: kiosk.KioskState, key: str = "kiosk-lang") -> Calla
     if st.session_state.get(key) not in LANGUAGES:
         st.session_state[key] = current.language if current.language in LANGUAGES else "en"
     with st.container(key=f"{key}-box"):
-        st.radio("Language / Idioma", list(LANGUAGES), key=key, horizontal=True,
-                 format_func=LANGUAGES.__getitem__, on_change=changed)
+        choice(key, label="Language / Idioma", options=list(LANGUAGES.items()),
+               horizontal=True, small=True, on_change=changed,
+               languages={code: code for code in LANGUAGES})
     current.language = st.session_state[key]
     return t(current.language)
+
+
+def lock(current: kiosk.KioskState, store: Store | None, notice: str | None = None) -> None:
+    """Lock the tablet: forget the client and every answer, and start the next person in
+    the clinic's language, not the last client's."""
+    kiosk.clear_answers(st.session_state)
+    kiosk_feedback.forget()
+    current.lock()
+    current.notice = notice
+    current.language = kiosk.default_language(store)
+    for key in [k for k in st.session_state if str(k).startswith("kiosk-lang")]:
+        del st.session_state[key]
 
 
 def touch_callback(current: kiosk.KioskState) -> Callable[..., Any]:

@@ -14,7 +14,6 @@ from alliance_kit.ui.kiosk import common
 from alliance_kit.ui.text import plain
 
 KEY = "handover"
-NEW_SESSION = -1
 TIMINGS = {"session-end": "End of session", "session-start": "Start of session"}
 
 
@@ -33,48 +32,64 @@ def render(app: App) -> None:
         return
     client_id = st.selectbox("Client", list(codes), key=f"{KEY}:client",
                              format_func=lambda c: str(codes[c]))
-    sessions = kiosk.client_sessions(services, actor, int(client_id))
-    choices = [NEW_SESSION, *(s.session_id for s in sessions)]
-    names = {s.session_id: s.label for s in sessions}
-    names[NEW_SESSION] = f"A new session today ({dt.date.today():%d %b %Y})"
-    left, right = st.columns(2)
-    with left:
-        session_id = st.selectbox("Session", choices, key=f"{KEY}:session",
-                                  index=1 if sessions else 0, format_func=names.__getitem__)
-    with right:
-        timing = st.radio("When", list(TIMINGS), key=f"{KEY}:timing", horizontal=True,
-                          format_func=TIMINGS.__getitem__)
-    due = kiosk.due_instruments(services, actor, int(client_id),
-                                None if session_id == NEW_SESSION else int(session_id), timing)
+    session_slot = st.container()  # filled below, once the choices are known
+    timing = st.radio("When", list(TIMINGS), key=f"{KEY}:timing", horizontal=True,
+                      format_func=TIMINGS.__getitem__)
     language = st.radio("Client's language", list(common.LANGUAGES), key=f"{KEY}:language",
                         horizontal=True, format_func=common.LANGUAGES.__getitem__)
-    blocked = kiosk.blocked_instruments(services, due, language)
-    for instrument_id, why in blocked.items():
-        st.warning(plain(f"{instrument_id} cannot be given: {why}"), icon=":material/lock:")
-    givable = [i for i in due if i not in blocked]
-    others = [i for i in sorted(services.kit.instruments) if i not in givable
-              and services.kit.can_administer(i, language)[0]]
+    # Today's session (or a new one today) unless staff chose another for this client.
+    session_key = f"{KEY}:session:{client_id}"
+    try:
+        plan = kiosk.plan_handover(services, actor, int(client_id),
+                                   session_id=st.session_state.get(session_key),
+                                   timing=timing, language=language)
+    except (kiosk.KioskError, AccessDenied) as exc:
+        st.session_state.pop(session_key, None)
+        st.error(plain(str(exc)), icon=":material/error:")
+        return
+    names = {s.session_id: s.label for s in plan.sessions}
+    names[kiosk.NEW_SESSION] = (f"A new session today: session {plan.new_number} "
+                                f"({dt.date.today():%d %b %Y})")
+    has_today = any(s.date == dt.date.today() for s in plan.sessions)
+    choices = [] if has_today and plan.today_session else [kiosk.NEW_SESSION]
+    choices += [s.session_id for s in plan.sessions]
+    st.session_state[session_key] = plan.session_id
+    session_id = session_slot.selectbox("Session", choices, key=session_key,
+                                        format_func=names.__getitem__)
+    for why in plan.blocked.values():
+        st.warning(plain(why), icon=":material/lock:")
+    for note in plan.notes.values():
+        st.info(plain(note), icon=":material/translate:")
+    # The due ones are chosen afresh whenever the client, session, timing or language changes.
+    context = (client_id, session_id, timing, language)
+    offered = [*plan.chosen, *plan.others]
+    if st.session_state.get(f"{KEY}:context") != context:
+        st.session_state[f"{KEY}:context"] = context
+        st.session_state[f"{KEY}:instruments"] = list(plan.chosen)
+    elif any(i not in offered for i in st.session_state.get(f"{KEY}:instruments", [])):
+        st.session_state[f"{KEY}:instruments"] = [
+            i for i in st.session_state[f"{KEY}:instruments"] if i in offered]
     picked = st.multiselect(
-        "Questionnaires", [*givable, *others], default=givable, key=f"{KEY}:instruments",
+        "Questionnaires", offered, key=f"{KEY}:instruments",
         format_func=lambda i: f"{i} · {services.kit.instrument(i).label()}",
-        help="Due ones (from the client's assignments) are chosen already.")
-    if not due:
-        st.caption("Nothing is due for this session from the client's assignments.")
+        help="The ones due for this session (from the client's assignments) are chosen "
+             "already.")
+    if not plan.due:
+        st.caption("Nothing is due for this session from the client's assignments: choose "
+                   "what to give.")
     if not kiosk.pin_is_set(services.store):
         st.caption("No kiosk PIN is set: unlocking the tablet will need a staff login.")
 
-    hand, code = st.columns(2)
-    with hand:
-        start = st.button("Hand this tablet over", key=f"{KEY}:start", type="primary",
-                          width="stretch", icon=":material/tablet:", disabled=not picked)
-    with code:
-        make_code = st.button("Make a one-time code", key=f"{KEY}:code", width="stretch",
-                              icon=":material/qr_code:", disabled=not picked)
+    start = st.button("Hand this tablet over", key=f"{KEY}:start", type="primary",
+                      width="stretch", icon=":material/tablet:", disabled=not picked)
+    make_code = st.button("Make a one-time code", key=f"{KEY}:code", width="stretch",
+                          icon=":material/qr_code:", disabled=not picked)
     if start or make_code:
         try:
-            sid = None if session_id == NEW_SESSION else int(session_id)
-            if sid is None:
+            sid = int(session_id)
+            if sid == kiosk.NEW_SESSION:
                 sid = services.add_session(actor, int(client_id), dt.date.today())
+                st.session_state.pop(session_key, None)
             if start:
                 handover = kiosk.start_handover(services, actor, int(client_id), sid, picked,
                                                 language)

@@ -14,16 +14,16 @@ from alliance_kit.ui import session
 from alliance_kit.ui.context import App
 from alliance_kit.ui.kiosk import common, questionnaire
 from alliance_kit.ui.kiosk.code import code_form
+from alliance_kit.ui.kiosk.secret import Field, secret_form
 
 
 def render(app: App) -> None:
     current = common.state()
     common.style()
-    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    store = app.services.store if app.services else None
+    idle = kiosk.idle_seconds(store)
     if current.idle_expired(idle):
-        kiosk.clear_answers(st.session_state)
-        current.lock()
-        current.notice = "idle"
+        common.lock(current, store, notice="idle")
     if current.handover is not None:
         questionnaire.idle_watch(current, idle)
     with st.container(key="kiosk-screen"):
@@ -44,43 +44,43 @@ def render(app: App) -> None:
             if app.services is not None:
                 code_form(app, current.language)
         st.divider()
-        _staff(app, current)
+        _staff(app, current, _)
 
 
-def _staff(app: App, current: kiosk.KioskState) -> None:
-    with st.expander("Staff: unlock this tablet", icon=":material/lock_open:"):
+def _staff(app: App, current: kiosk.KioskState, _) -> None:
+    with st.expander(_("Staff: unlock this tablet"), icon=":material/lock_open:"):
         if app.services is None:
-            st.error("The database cannot be opened.")
+            st.error(_("The database cannot be opened."))
             return
         store = app.services.store
         if kiosk.pin_is_set(store):
-            with st.form("kiosk-unlock:pin", clear_on_submit=True, enter_to_submit=True):
-                pin = st.text_input("Staff PIN", type="password", key="kiosk-unlock:pin-value",
-                                    max_chars=12, autocomplete="off")
-                if st.form_submit_button("Unlock with PIN", width="stretch"):
-                    outcome = kiosk.check_pin(store, pin, where=common.tablet())
-                    if outcome.ok:
-                        leave(store)
-                    st.error(outcome.message, icon=":material/block:")
+            typed = secret_form("kiosk-unlock:pin", [Field("pin", _("Staff PIN"), secret=True,
+                                                           numeric=True, max=12)],
+                                _("Unlock with PIN"))
+            if typed is not None:
+                outcome = kiosk.check_pin(store, typed["pin"], where=common.tablet())
+                if outcome.ok:
+                    leave(store)
+                st.error(outcome.message, icon=":material/block:")
         elif kiosk.pin_needs_reset(store):
-            st.caption("The kiosk PIN is too short for this version: an admin must set a new "
-                       f"one of {kiosk.pin.MIN_PIN_LENGTH} or more digits. Log in to unlock.")
+            st.markdown(_("The kiosk PIN is too short for this version: an admin must set a new "
+                          "one of {digits} or more digits. Log in to unlock.").format(
+                              digits=kiosk.pin.MIN_PIN_LENGTH))
         else:
-            st.caption("No kiosk PIN is set (an admin can set one): log in to unlock.")
-        with st.form("kiosk-unlock:login", clear_on_submit=True, enter_to_submit=True):
-            username = st.text_input("Username", key="kiosk-unlock:username",
-                                     autocomplete="off")
-            password = st.text_input("Password", type="password",
-                                     key="kiosk-unlock:password", autocomplete="off")
-            if st.form_submit_button("Unlock with staff login", width="stretch"):
-                try:
-                    account = login(store, username, password)
-                except LoginFailed as exc:
-                    st.error(str(exc), icon=":material/block:")
-                    return
-                kiosk.record_unlock(store, account.actor, "login")
-                session.log_in(st.session_state, account)
-                common.go(common.HANDOVER_URL)
+            st.markdown(_("No kiosk PIN is set (an admin can set one): log in to unlock."))
+        typed = secret_form("kiosk-unlock:login", [Field("username", _("Username"), max=64),
+                                                   Field("password", _("Password"),
+                                                         secret=True)],
+                            _("Unlock with staff login"))
+        if typed is not None:
+            try:
+                account = login(store, typed["username"], typed["password"])
+            except LoginFailed as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
+            kiosk.record_unlock(store, account.actor, "login")
+            session.log_in(st.session_state, account)
+            common.go(common.HANDOVER_URL)
 
 
 def leave(store=None) -> None:

@@ -30,11 +30,12 @@ IDLE_NOTICE = "idle"
 def render(app: App) -> None:
     current = common.state()
     common.style()
-    idle = kiosk.idle_seconds(app.services.store if app.services else None)
+    store = app.services.store if app.services else None
+    idle = kiosk.idle_seconds(store)
     if current.idle_expired(idle):
-        _lock(current, notice=IDLE_NOTICE)
+        common.lock(current, store, notice=IDLE_NOTICE)
     if current.thanks:
-        _thanks(current)
+        _thanks(current, store)
         return
     if current.locked or app.services is None:
         common.go(common.LOCKED_URL)
@@ -43,13 +44,22 @@ def render(app: App) -> None:
     with st.container(key="kiosk-screen"):
         _screen(app, current)
     idle_watch(current, idle)
+    if st.session_state.get(common.FRESH_KEY):
+        _first_paint()
 
 
-def _lock(current: kiosk.KioskState, notice: str | None = None) -> None:
-    kiosk.clear_answers(st.session_state)
-    kiosk_feedback.forget()
-    current.lock()
-    current.notice = notice
+def _first_paint() -> None:
+    """Right after a hand-over, run once more: the browser drops the staff page's sidebar
+    (and its toggle) only when a run finishes after the one that left it empty."""
+
+    @st.fragment(run_every=0.3)
+    def again() -> None:
+        if st.session_state.get(common.FRESH_KEY) == "drawn":
+            st.session_state.pop(common.FRESH_KEY, None)
+            st.rerun(scope="app")
+        st.session_state[common.FRESH_KEY] = "drawn"
+
+    again()
 
 
 def idle_watch(current: kiosk.KioskState, idle: float) -> None:
@@ -106,7 +116,7 @@ def _screen(app: App, current: kiosk.KioskState) -> None:
     st.button(label, key=f"kiosk-submit:{instrument_id}", type="primary", width="stretch",
               icon=":material/check:", on_click=_submit, args=(app, current, instrument))
     st.divider()
-    if st.button("Staff", key="kiosk-staff", type="tertiary", icon=":material/lock:"):
+    if st.button(_("Staff"), key="kiosk-staff", type="tertiary", icon=":material/lock:"):
         common.go(common.LOCKED_URL)
 
 
@@ -149,33 +159,46 @@ def _submit(app: App, current: kiosk.KioskState, instrument: Instrument) -> None
     if problems or current.handover is None or app.services is None:
         return
     try:
-        kiosk.submit(app.services, current.handover, instrument.id, answers,
-                     language=current.language, started_at=current.started_at)
+        saved = kiosk.submit(app.services, current.handover, instrument.id, answers,
+                             language=current.language, started_at=current.started_at)
     except Exception:  # any failure (conflict, database, network): keep the answers on screen
         current.save_failed = instrument.id
         return
     kiosk.clear_answers(st.session_state)
     kiosk_feedback.remember(app, current, instrument.id, answers)
+    # Kept as a yes/no only: the thank-you screen asks the client to tell staff now.
+    current.safety = current.safety or any(a.get("severity") == "safety" for a in saved.alerts)
     current.advance()
 
 
-def _thanks(current: kiosk.KioskState) -> None:
+def _thanks(current: kiosk.KioskState, store) -> None:
     _ = t(current.language)
     with st.container(key="kiosk-screen"):
         st.title(_("Thank you"), anchor=False)
         st.markdown(_("Your answers have been saved."))
-        st.markdown(_("Please hand the tablet back to staff."))
-        reading = kiosk_feedback.show(_)
+        reading = False
+        if current.safety:
+            # The clinic's words (and crisis line) in the client's language; never a score.
+            message, *more = kiosk.safety_lines(store, current.language)
+            st.info("  \n".join([f"**{plain(message)}**", *map(plain, more)]),
+                    icon=":material/support_agent:")
+        else:
+            st.markdown(_("Please hand the tablet back to staff."))
+            reading = kiosk_feedback.show(_)
         if st.button(_("Done"), key="kiosk-done", type="primary", width="stretch"):
-            _lock(current)
+            common.lock(current, store)
             common.go(common.LOCKED_URL)
+
+    # After a safety alert the words stay on screen for staff to see, as long as the kiosk's
+    # idle time (then the tablet locks, as any unattended one does).
+    # Personal feedback stays long enough to read.
+    stay = (kiosk.idle_seconds(store) if current.safety else
+            kiosk_feedback.READ_SECONDS if reading else THANKS_SECONDS)
 
     @st.fragment(run_every=2.0)
     def later() -> None:
-        wait = kiosk_feedback.READ_SECONDS if reading else THANKS_SECONDS
-        if time.time() - current.last_activity > wait:
-            _lock(current)
+        if time.time() - current.last_activity > stay:
+            common.lock(current, store)
             st.rerun(scope="app")
 
     later()
-

@@ -13,8 +13,10 @@ import streamlit as st
 
 from alliance_kit.engine.definitions import Item
 from alliance_kit.engine.wording import Wording
+from alliance_kit.i18n import N_
 from alliance_kit.types import Widget
 from alliance_kit.ui.kiosk import common
+from alliance_kit.ui.kiosk.choice import choice
 from alliance_kit.ui.kiosk.vas import vas
 from alliance_kit.ui.text import plain
 
@@ -28,13 +30,13 @@ def visual_analogue(item: Item, wording: Wording, key: str, *, label: str,
     anchors = wording.anchors.get(item.scale_id, {})
     low, high = item.scale_type.bounds(item.scale)
     vas(key, label=label, low=anchors.get("min", ""), high=anchors.get("max", ""),
-        unset=translate("Not answered yet"), minimum=low, maximum=high,
+        unset=translate(N_("Not answered yet")), minimum=low, maximum=high,
         step=item.scale.get("step", 1), on_change=on_change)
 
 
 def options(item: Item, wording: Wording, key: str, *, label: str,
             on_change: Callable[[], None], translate: Callable[[str], str]) -> None:
-    """Large radio options, none chosen until the respondent taps one."""
+    """Large answer boxes, none chosen until the respondent taps one."""
     choices = [o["value"] for o in item.scale["options"]]
     names = {v: wording.option(item.scale_id, v) or str(v) for v in choices}
     _radio(label, choices, names, key, on_change)
@@ -43,7 +45,8 @@ def options(item: Item, wording: Wording, key: str, *, label: str,
 def yes_no(item: Item, wording: Wording, key: str, *, label: str,
            on_change: Callable[[], None], translate: Callable[[str], str]) -> None:
     labels = wording.labels.get(item.scale_id, {})
-    names = {1: labels.get("yes") or translate("Yes"), 0: labels.get("no") or translate("No")}
+    names = {1: labels.get("yes") or translate(N_("Yes")),
+             0: labels.get("no") or translate(N_("No"))}
     _radio(label, [1, 0], names, key, on_change)
 
 
@@ -65,8 +68,9 @@ def numeric(item: Item, wording: Wording, key: str, *, label: str,
 
 def _radio(label: str, choices: list[Any], names: dict[Any, str], key: str,
            on_change: Callable[[], None]) -> None:
-    st.radio(common.label_text(label), choices, index=None, key=key, on_change=on_change,
-             format_func=lambda v: common.label_text(names.get(v, v)))
+    """Big answers of our own (see choice.py): none chosen until the respondent taps one."""
+    choice(key, label=label, options=[(value, str(names.get(value, value))) for value in choices],
+           on_change=on_change)
 
 
 BUILTIN = [Widget("visual-analogue", visual_analogue), Widget("options", options),
