@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 
 from .helpers import axe, enter_code, new_code, serious, services_for, settle
-from .seed import PASSWORD
+from .seed import PASSWORD, PIN
 from .targets import interactive, record, too_small
 
 TABLETS = {"768x1024": {"width": 768, "height": 1024},
@@ -72,7 +72,7 @@ def test_every_kiosk_screen_has_big_targets_and_no_serious_axe_violation(
     services = services_for(data.url)
 
     page.goto(f"{server}/code")
-    page.get_by_label("Your 6-digit code").wait_for()
+    page.get_by_label("Your 8-digit code").wait_for()
     check_screen(page, artifacts, axe_path, size, "a-code")
 
     enter_code(page, server, new_code(services, data.other_client_id, None))
@@ -86,12 +86,12 @@ def test_every_kiosk_screen_has_big_targets_and_no_serious_axe_violation(
     page.get_by_label("PIN del personal").wait_for()
     check_screen(page, artifacts, axe_path, size, "d-in-progress-es-unlock",
                  page.get_by_label("PIN del personal"))
-    page.get_by_label("PIN del personal").fill("2468")
+    page.get_by_label("PIN del personal").fill(PIN)
     page.get_by_role("button", name="Desbloquear con el PIN").tap()
     page.get_by_role("button", name="Log in").wait_for()
 
     page.goto(f"{server}/code")
-    field = page.get_by_label("Your 6-digit code")
+    field = page.get_by_label("Your 8-digit code")
     field.fill(new_code(services, data.other_client_id, None, ("phq-9",)))
     page.get_by_role("button", name="Start").tap()
     page.get_by_role("heading", name="PHQ-9").wait_for()

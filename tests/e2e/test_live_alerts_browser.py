@@ -47,7 +47,7 @@ def test_a_safety_answer_reaches_the_open_caseload_and_the_webhook(browser, serv
                                              has_touch=True)
         tablet = tablet_context.new_page()
         tablet.goto(f"{server}/code")
-        tablet.get_by_label("Your 6-digit code").fill(
+        tablet.get_by_label("Your 8-digit code").fill(
             new_code(services, client, None, ("phq-9",)))
         tablet.get_by_role("button", name="Start").tap()
         tablet.get_by_role("heading", name="PHQ-9").wait_for()

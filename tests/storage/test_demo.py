@@ -118,9 +118,11 @@ def test_demo_command_builds_the_promised_clinic(kit, database_url, store, servi
             .join(Response, Response.id == Alert.response_id)
             .join(SessionRow, SessionRow.id == Response.session_id)).all()
     # The licensed ORS and SRS came from paper forms; the kiosk gives what we ship wording for.
+    # (The recovery-focus clients answer the recovery questionnaires on the kiosk too.)
     assert sources == {"ors": "staff", "srs": "staff", "phq-9": "kiosk",
-                       "session-checkin": "kiosk"}
-    assert assigned == {"phq-9", "session-checkin"}
+                       "session-checkin": "kiosk", "recovery-checkin": "kiosk",
+                       "readiness-ruler": "kiosk", "urica": "kiosk", "audit-c": "kiosk"}
+    assert assigned == {"phq-9", "session-checkin", "recovery-checkin", "readiness-ruler"}
     assert all(kit.can_administer(i, "en") == (True, "") for i in assigned)
     # Alerts carry the day of the session whose answers raised them, not the build day.
     assert dated and all(raised == submitted and raised.date() == day
