@@ -164,9 +164,11 @@ def test_episode_outcomes_follow_the_dropout_definition():
 # ---- alliance signals ----------------------------------------------------------------------
 
 
-def test_the_srs_and_the_check_in_are_signals_and_the_others_not(kit):
+def test_the_srs_and_the_check_ins_are_signals_and_the_others_not(kit):
     found = {s.instrument_id: s for s in alliance_signals.signals(kit.instruments.values())}
-    assert sorted(found) == ["session-checkin", "srs"]
+    # The recovery check-in (issue 14) has a drop rule on its total, as the issue foresaw.
+    assert sorted(found) == ["recovery-checkin", "session-checkin", "srs"]
+    assert found["recovery-checkin"].cutoff_op is None
     srs = found["srs"]
     assert (srs.cutoff_op, srs.cutoff_value, srs.rupture_at_least) == ("<=", 36.0, 1.0)
     assert (srs.flagged_group, srs.other_group) == ("at-or-below-cutoff", "above-cutoff")

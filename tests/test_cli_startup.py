@@ -69,12 +69,14 @@ def test_every_builtin_that_adds_commands_is_a_command_plugin():
 
 def test_literal_copies_made_for_a_quick_start_match_their_source():
     from alliance_kit import default_pages
-    from alliance_kit.cli import authoring, users
+    from alliance_kit.cli import authoring, clients, users
     from alliance_kit.clinic import access
     from alliance_kit.interop import redcap
+    from alliance_kit.store import names
     from alliance_kit.ui.kiosk import widgets
 
     assert users.STAFF_ROLES == access.STAFF_ROLES
+    assert clients.CODE_RULE == names.CODE_RULE
     assert authoring.REDCAP_WORDINGS == redcap.WORDINGS
     assert {w.scale_type: w.render.__name__ for w in widgets.BUILTIN} == \
         default_pages.BUILTIN_WIDGETS

@@ -249,10 +249,12 @@ def test_schema_of_wording_packs_by_a_start_of_its_name(kit, tmp_path):
 
 
 def test_schema_names_and_unknown_kind(kit):
-    assert schema_names()[:2] == ["instrument", "wording-pack"]
+    assert schema_names() == ["instrument", "drinking-limits", "guidance-pack", "wording-pack"]
     assert resolve_name("wording") == "wording-pack"
+    assert resolve_name("guidance") == "guidance-pack"
     result = run(kit, "schema", "nope")
-    assert result.exit_code == 2 and "there are instrument, wording-pack" in result.output
+    assert result.exit_code == 2
+    assert "there are instrument, drinking-limits, guidance-pack, wording-pack" in result.output
 
 
 def test_schema_includes_plugin_types(kit):

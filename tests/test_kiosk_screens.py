@@ -40,7 +40,7 @@ def db(template, tmp_path, monkeypatch) -> Seeded:
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()
     yield Seeded(url, template.therapist_id, template.client_id, template.other_client_id,
-                 template.session_id)
+                 template.session_id, template.team_id)
     st.cache_resource.clear()
 
 
@@ -138,3 +138,4 @@ def test_the_staff_unlock_is_in_the_kiosks_language(db):
     assert titles(at) == ["Preguntas en curso"]
     assert [e.label for e in at.expander] == ["Personal: desbloquear esta tableta"]
     assert at.button(key="kiosk-back").label == "Volver a las preguntas"
+

@@ -7,7 +7,7 @@ from export_clinic import empty_store
 from sqlalchemy import select
 
 import alliance_kit
-from alliance_kit.clinic import settings
+from alliance_kit.clinic import accounts, settings
 from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.store.models import AuditEntry
 
@@ -24,13 +24,18 @@ def kit():
 @pytest.fixture
 def store(tmp_path):
     _, opened = empty_store(tmp_path)
+    # The admin has an account: settings refuse an actor whose account does not exist.
+    assert accounts.create_user(opened, Actor.system(), "boss", "admin",
+                                password_hash=None) == ADMIN.user_id
     yield opened
     opened.close()
 
 
 def _log(store) -> list[AuditEntry]:
+    """The audit entries about settings."""
     with store.read() as session:
-        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "setting")
+                                       .order_by(AuditEntry.seq)))
         for entry in entries:
             session.expunge(entry)
         return entries

@@ -10,7 +10,6 @@ from alliance_kit.clinic.access import AccessDenied, Actor
 from alliance_kit.store import audit
 
 
-
 @pytest.fixture
 def adam(services) -> Actor:
     """An admin with an account (services refuse one that does not exist)."""

@@ -65,6 +65,11 @@ SERVICES = {
     "add_team": lambda s, a, w: s.add_team(a, "B"),
     "add_user": lambda s, a, w: s.add_user(a, "eve", "therapist"),
     "rescore": lambda s, a, w: s.rescore(a),
+    "recode_client": lambda s, a, w: s.recode_client(a, w["client"], "C9"),
+    "motivation_profile": lambda s, a, w: s.motivation_profile(a, w["client"]),
+    "tailored_guidance": lambda s, a, w: s.tailored_guidance(a, w["client"]),
+    "what_works": lambda s, a, w: s.what_works(a, w["client"]),
+    "record_what_works": lambda s, a, w: s.record_what_works(a, w["client"], reasons="r"),
 }
 
 #: Clinic functions outside Services that act for a member of staff.

@@ -143,7 +143,8 @@ def test_backup_is_a_consistent_copy_that_opens(services, store, tmp_path):
         connection.rollback()
     target = tmp_path / "backups" / "copy.db"
     assert maintenance.backup(store, target) == target
-    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db",
+                                                               "copy.db.manifest.json"]
     raw = sqlite3.connect(target)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

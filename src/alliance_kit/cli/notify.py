@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from alliance_kit.cli.context import database_option, kit_of, open_or_fail
-from alliance_kit.clinic import notify
-from alliance_kit.clinic.access import Actor
-from alliance_kit.clinic.admin import teams
 
-ACTOR = Actor.system("cli:notify")
+if TYPE_CHECKING:
+    from alliance_kit.clinic.notify import Attempt
+
+# The clinic (and SQLAlchemy) load when a command runs, not when the commands are listed.
+
+
+def _actor():
+    from alliance_kit.clinic.access import Actor
+
+    return Actor.system("cli:notify")
+
+
+def teams(store) -> dict[int, str]:
+    from alliance_kit.clinic.admin import teams as clinic_teams
+
+    return clinic_teams(store)
 
 
 def _team_option(function):
@@ -30,11 +43,13 @@ def notify_group() -> None:
 @database_option
 def show(team_id: int | None, database_url: str | None) -> None:
     """Print a clinic's notification settings (JSON) and its latest notices."""
+    from alliance_kit.clinic import notify
+
     store = open_or_fail(database_url)
     _check_team(store, team_id)
     click.echo(json.dumps(notify.settings.logged(notify.get(store, team_id)), indent=2,
                           ensure_ascii=False))
-    for row in notify.recent(store, ACTOR, team_id, limit=10):
+    for row in notify.recent(store, _actor(), team_id, limit=10):
         when = f" next try {row.next_attempt_at:%Y-%m-%d %H:%M} UTC" if row.next_attempt_at \
             else ""
         error = f" ({row.last_error})" if row.last_error else ""
@@ -54,6 +69,8 @@ def set_command(ctx: click.Context, settings_file: Path, team_id: int | None,
     Passwords and secrets never go in the file: `password_env` and `secret_env` name the
     environment variables that hold them.
     """
+    from alliance_kit.clinic import notify
+
     store = open_or_fail(database_url)
     _check_team(store, team_id)
     try:
@@ -64,7 +81,7 @@ def set_command(ctx: click.Context, settings_file: Path, team_id: int | None,
         raise click.ClickException(f"{settings_file}: expected a JSON object")
     kit = kit_of(ctx)
     try:
-        notify.put(store, ACTOR, team_id, notify.settings.from_dict(value),
+        notify.put(store, _actor(), team_id, notify.settings.from_dict(value),
                    kit.plugins.channels())
     except ValueError as exc:
         raise click.ClickException(f"{settings_file}: {exc}") from None
@@ -79,10 +96,12 @@ def set_command(ctx: click.Context, settings_file: Path, team_id: int | None,
 def test_command(ctx: click.Context, team_id: int | None, channel: str | None,
                  database_url: str | None) -> None:
     """Send a test notice on a clinic's channels now. Exits 1 if any delivery failed."""
+    from alliance_kit.clinic import notify
+
     store = open_or_fail(database_url)
     _check_team(store, team_id)
     try:
-        attempts = notify.send_test(store, kit_of(ctx).plugins, ACTOR, team_id, channel)
+        attempts = notify.send_test(store, kit_of(ctx).plugins, _actor(), team_id, channel)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     _report(attempts)
@@ -96,13 +115,15 @@ def run(ctx: click.Context, database_url: str | None) -> None:
 
     Exits 1 if any delivery failed (it is retried at the next run after its wait).
     """
+    from alliance_kit.clinic import notify
+
     attempts = notify.deliver_due(open_or_fail(database_url), kit_of(ctx).plugins)
     if not attempts:
         click.echo("nothing to send")
     _report(attempts)
 
 
-def _report(attempts: list[notify.Attempt]) -> None:
+def _report(attempts: list[Attempt]) -> None:
     for attempt in attempts:
         if attempt.ok:
             click.echo(f"notice {attempt.notification_id} ({attempt.channel}): {attempt.detail}")

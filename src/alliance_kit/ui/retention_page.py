@@ -16,7 +16,7 @@ from alliance_kit.clinic.attendance_charts import rates_chart, retention_chart
 from alliance_kit.clinic.attendance_data import policy
 from alliance_kit.engine.retention import MIN_AT_RISK, MIN_SESSIONS
 from alliance_kit.ui.context import App
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 KEY = "retention"
 
@@ -47,7 +47,8 @@ def render(app: App) -> None:
         for row in found.groups.itertuples()])
     st.header("Return after a session, by its alliance result", anchor=False)
     st.altair_chart(rates_chart(groups), width="stretch", key=f"{KEY}:rates")
-    st.dataframe(_groups_table(groups), hide_index=True, width="stretch", key=f"{KEY}:groups",
+    st.dataframe(_groups_table(groups), hide_index=True, width="stretch",
+                 key=f"{KEY}:groups", placeholder=DASH,
                  column_config={"Group": st.column_config.TextColumn(width="medium")})
     st.markdown(plain(f"Rate: share of the sessions followed by an attended session within "
                      f"{found.days} days; 95% Wilson interval. Groups of fewer than "
@@ -55,7 +56,7 @@ def render(app: App) -> None:
                      "and the last session of an episode that ended as planned, are left out."))
     st.header("Odds of returning per alliance point", anchor=False)
     st.dataframe(_models_table(app, found.models), hide_index=True, width="stretch",
-                 key=f"{KEY}:models")
+                 key=f"{KEY}:models", placeholder=DASH)
     st.markdown("Logistic regression of return on the session's alliance score; errors are "
                "cluster-robust by client, as each client contributes many sessions. An odds "
                "ratio above 1 means higher scores went with returning more often.")

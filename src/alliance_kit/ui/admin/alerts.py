@@ -41,7 +41,7 @@ def render(app: App) -> None:
                                  disabled=safety, key=f"{KEY}:{name}")
                 if not on and not safety:
                     off.append(name)
-        off += attendance_alerts.checkboxes(kit.attendance_rules, store, current, KEY)
+        off += attendance_alerts.checkboxes(kit.attendance_rules, store, current, KEY, _)
         submitted = st.form_submit_button(_("Save"), type="primary")
     if submitted:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from alliance_kit.clinic.attendance_alerts import ATTENDANCE
@@ -13,12 +15,13 @@ from alliance_kit.ui.text import plain
 
 
 def checkboxes(rules: dict[str, AttendanceRule], store: Store, current: AlertSettings,
-               key: str) -> list[str]:
+               key: str, _: Callable[[str], str] = str) -> list[str]:
     """Draw a checkbox per attendance rule; return the ones switched off
-    (``attendance:<rule>``). Call it inside the page's form."""
+    (``attendance:<rule>``). Call it inside the page's form; ``_`` translates."""
     if not rules:
         return []
-    st.markdown("**attendance** · Attendance and return (about a client, not a questionnaire)")
+    words = _("Attendance and return (about a client, not a questionnaire)")
+    st.markdown(f"**{ATTENDANCE}** · {plain(words)}")
     rules_in_force = policy(store)
     off = []
     for name, rule in rules.items():

@@ -19,7 +19,7 @@ from alliance_kit.clinic.attendance_data import policy
 from alliance_kit.engine.attendance import RATE_WINDOW, STATUS_WORDS, AttendanceError
 from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.common import FLASH, KEY
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 SECTION = f"{KEY}:attendance"
 #: The day this browser session last swept its clients' attendance alerts.
@@ -99,7 +99,8 @@ def render(app: App) -> None:
                      f"{rules.not_seen_days} days without a session and no appointment booked."))
     if rows.empty:
         return
-    st.dataframe(table(rows), hide_index=True, width="stretch", key=f"{SECTION}:table",
+    st.dataframe(table(rows), hide_index=True, width="stretch",
+                 key=f"{SECTION}:table", placeholder=DASH,
                  column_config={"Client": st.column_config.TextColumn(pinned=True)})
     _quick_actions(app, rows[rows["episode_open"]])
 

@@ -27,7 +27,7 @@ from alliance_kit.engine.attendance import (
 from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.attendance_caseload import when_words
 from alliance_kit.ui.dashboard.common import FLASH, KEY
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 SECTION = f"{KEY}:client-attendance"
 
@@ -118,7 +118,7 @@ def _appointments(app: App, own: pd.DataFrame) -> None:
         "What happened": own["status"].map(lambda s: STATUS_MARKS[s][0]),
         "Reason": own["reason"].fillna(""),
     }).iloc[::-1]
-    st.dataframe(shown, hide_index=True, width="stretch", key=f"{SECTION}:table")
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"{SECTION}:table", placeholder=DASH)
     labels = {int(r.session_id): f"{when_words(r.date, r.time)} · {STATUS_WORDS[r.status]}"
               for r in own.itertuples()}
     with st.form(f"{SECTION}:correct", border=False):

@@ -16,7 +16,7 @@ from alliance_kit.engine.motivation import QUADRANT_WORDS, MotivationProfile
 from alliance_kit.i18n import language_name
 from alliance_kit.ui.context import App
 from alliance_kit.ui.dashboard.common import FLASH, KEY
-from alliance_kit.ui.text import plain
+from alliance_kit.ui.text import DASH, plain
 
 #: Prompts shown on the client page before "more".
 SHOWN = 3
@@ -74,7 +74,8 @@ def tab(app: App, client_id: int, profile: MotivationProfile, entries: list[Entr
 
 def _history(profile: MotivationProfile) -> None:
     rows = pd.DataFrame(profile_rows(profile), columns=list(PROFILE_HEADER))
-    st.dataframe(rows, hide_index=True, width="stretch", key=f"{KEY}:recovery:history")
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 key=f"{KEY}:recovery:history", placeholder=DASH)
     table = profile.table().dropna(subset=["importance", "confidence"], how="all")
     if len(table) >= 2:
         long = table.melt(id_vars=["date"], value_vars=["importance", "confidence"],
