@@ -78,7 +78,9 @@ def test_a_safety_answer_reaches_the_open_caseload_and_the_webhook(browser, serv
         assert CODE not in sent and "phq" not in sent.lower()
         assert json.loads(sent)["link"] == f"{server}/caseload"
 
-        therapist.get_by_role("button", name="Open").first.click()
+        # The banner's own button (the sidebar's language box has an "open" chevron too).
+        therapist.get_by_test_id("stMain").get_by_role("button", name="Open",
+                                                       exact=True).first.click()
         therapist.get_by_role("heading", name=CODE).wait_for()
         settle(therapist)
         therapist.screenshot(path=str(artifacts / "live-2-client.png"))

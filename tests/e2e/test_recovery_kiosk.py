@@ -58,7 +58,7 @@ def test_recovery_checkin_in_spanish_with_feedback_on(tablet, server, seeded, ar
     try:
         enter_code(page, server, new_code(services, data.other_client_id, None,
                                           ("recovery-checkin", "readiness-ruler")))
-        page.get_by_text("Español").tap()
+        page.get_by_role("radio", name="Español").tap()
         page.get_by_role("heading", name="Revisión de la recuperación").wait_for()
         settle(page)
         assert wait_count(page.get_by_text("Todavía sin responder"), 7) == 7
@@ -79,7 +79,8 @@ def test_recovery_checkin_in_spanish_with_feedback_on(tablet, server, seeded, ar
         assert page.get_by_text("Qué tan importante es para usted cambiar: 9 de 10.").count()
         shot(page, artifacts, f"recovery-{orientation}-2-feedback")
         assert serious(axe(page, axe_path)) == []
-        finish(page, "Listo", "Esta tableta está bloqueada")
+        # The next person starts in the clinic's language (issue 18), not this client's.
+        finish(page, "Listo", "This tablet is locked")
         with services.store.read() as session:
             stored = session.execute(select(Response).where(
                 Response.client_id == data.other_client_id,

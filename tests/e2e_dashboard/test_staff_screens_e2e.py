@@ -15,6 +15,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from conftest import missing_for_browser_tests
 from hostile_strings import add_legacy_client
 
 import alliance_kit
@@ -56,7 +57,7 @@ TARGETS = """() => {
 @pytest.fixture(scope="module")
 def staff_server(tmp_path_factory):
     if not AXE.is_file():
-        pytest.skip("axe-core is not installed (npm install axe-core@4)")
+        missing_for_browser_tests("axe-core (npm install axe-core@4)")
     folder = tmp_path_factory.mktemp("staff-clinic")
     kit = alliance_kit.build_kit(plugins_dir=folder / "none", entry_points=False)
     info = build_clinic(f"sqlite:///{folder / 'clinic.db'}", kit, passwords=("ana", "adam"))

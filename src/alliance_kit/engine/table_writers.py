@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -34,14 +35,16 @@ _NEEDS_QUOTES = r'[",\r\n]'
 _XLSX_NUMBER = re.compile(r"\s*-?(0|[1-9]\d{0,14})(\.\d+)?\s*")
 
 
-class TableWriter:
+class TableWriter(ABC):
     """Write Arrow tables with the same columns one after another, then close."""
 
     rows = 0
 
+    @abstractmethod
     def write(self, table: pa.Table) -> None:
-        raise NotImplementedError
+        """Append ``table``'s rows."""
 
+    @abstractmethod
     def close(self) -> None:
         """Finish the file (a writer that fails midway is not closed: the caller removes
         the partial file)."""
@@ -59,6 +62,9 @@ class CsvWriter(TableWriter):
         self.stream = stream
         self.header = False
         self.rows = 0
+
+    def close(self) -> None:
+        """Nothing to finish: every chunk is written whole; the caller closes the stream."""
 
     def write(self, table: pa.Table) -> None:
         import pyarrow as pa
