@@ -52,8 +52,11 @@ def render(app: App, client_id: int) -> None:
         f"Attended (last {RATE_WINDOW})": facts.rate_words(),
     }
     with st.container(border=True, key=f"{SECTION}-facts"):
-        for column, (label, value) in zip(st.columns(4), shown.items(), strict=True):
-            column.markdown(f"{plain(label)}  \n**{plain(value)}**")
+        # Two by two: four columns cut the labels mid-word on a portrait tablet.
+        pairs = list(shown.items())
+        for row in (pairs[:2], pairs[2:]):
+            for column, (label, value) in zip(st.columns(2), row, strict=True):
+                column.markdown(f"{plain(label)}  \n**{plain(value)}**")
     current = record.episodes.iloc[-1]
     own = record.sessions[record.sessions["episode_id"] == current["episode_id"]]
     if not record.episode_open:
