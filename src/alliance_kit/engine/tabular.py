@@ -194,6 +194,11 @@ def _open_xlsx(path: Path, chunk_rows: int) -> TableStream:
     except (ValueError, OSError, KeyError) as exc:
         raise ValueError(f"{path}: cannot be read as XLSX: {exc}") from None
     table = pa.Table.from_pydict({str(c): _xlsx_column(frame[c]) for c in frame.columns})
+    return _in_memory(table, chunk_rows)
+
+
+def _in_memory(table: pa.Table, chunk_rows: int) -> TableStream:
+    """A table already in memory, handed out in chunks of ``chunk_rows`` rows."""
     done = [0]
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -201,7 +206,7 @@ def _open_xlsx(path: Path, chunk_rows: int) -> TableStream:
             done[0] += batch.num_rows
             yield batch
 
-    return TableStream([str(c) for c in frame.columns], batches(), "rows", table.num_rows,
+    return TableStream(list(table.column_names), batches(), "rows", table.num_rows,
                        lambda: done[0], None, table.schema)
 
 
@@ -232,12 +237,4 @@ def stream_of(frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> TableStream:
     import pyarrow as pa
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    done = [0]
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in table.to_batches(max_chunksize=chunk_rows):
-            done[0] += batch.num_rows
-            yield batch
-
-    return TableStream([str(c) for c in frame.columns], batches(), "rows", table.num_rows,
-                       lambda: done[0], None, table.schema)
+    return _in_memory(table, chunk_rows)
